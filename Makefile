@@ -1,0 +1,187 @@
+# jrnkit - plain, non-recursive Makefile.
+#
+#   make [all]            build library, programs and tests   (VARIANT=debug|san|release)
+#   make check            build and run every test
+#   make bench            benchmark against GT.M (release build; never part of check)
+#   make run              demo instance under ./demo, then the main job on it
+#   make install          PREFIX=/usr/local DESTDIR=
+#   make clean
+#   V=1 shows the commands.
+#
+# Dependencies are Debian packages.  When one is missing and we run as root with
+# apt-get, the first build installs it; otherwise it stops with the exact
+# apt-get line (see the deps target).
+
+VARIANT ?= debug
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   := build/$(VARIANT)
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+DEB_PKGS := liblmdb-dev libyaml-dev libncurses-dev libreadline-dev libcmocka-dev pkg-config
+DEPS_STAMP := build/.deps-ok
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+ifneq ($(CI),)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+ifeq ($(VARIANT),release)
+OPT := -O2 -g -DNDEBUG
+else ifeq ($(VARIANT),san)
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_LD := -fsanitize=address,undefined
+else ifeq ($(VARIANT),debug)
+OPT := -O1 -g
+else
+$(error VARIANT must be debug, san or release, not '$(VARIANT)')
+endif
+
+# pkg-config with fallbacks: the flags a Debian system needs when a .pc file is absent.
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(2))
+
+LMDB_LIBS     := $(call pc_libs,lmdb,-llmdb)
+YAML_LIBS     := $(call pc_libs,yaml-0.1,-lyaml)
+CMOCKA_LIBS   := $(call pc_libs,cmocka,-lcmocka)
+READLINE_LIBS := $(call pc_libs,readline,-lreadline)
+NCURSES_LIBS  := $(call pc_libs,ncursesw,-lncursesw)
+DEP_CFLAGS    := $(call pc_cflags,lmdb yaml-0.1)
+
+CFLAGS  ?=
+LDFLAGS ?=
+ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc $(DEP_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS := $(SAN_LD) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- sources ---------------------------------------------------------------
+
+LIB_SRC   := $(sort $(wildcard src/*.c src/jrn/*.c))
+UI_SRC    := $(sort $(wildcard src/ui/*.c))
+TEST_SRC  := $(sort $(wildcard tests/test_*.c))
+TEST_UTIL := $(sort $(wildcard tests/util/*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UI_OBJ    := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
+TUTIL_OBJ := $(TEST_UTIL:%.c=$(BUILD)/obj/%.o)
+LIB       := $(BUILD)/lib/libjrnkit.a
+UILIB     := $(BUILD)/lib/libjrnkit-ui.a
+
+# programs: name -> main source
+PROGS     := jrnkit
+jrnkit_SRC := src/cmd/jrnkit.c
+BINS      := $(PROGS:%=$(BUILD)/bin/%)
+TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+LIB_LIBS  := $(LMDB_LIBS) $(YAML_LIBS) -lpthread
+UI_LIBS   := $(READLINE_LIBS)
+
+.PHONY: all check bench run install clean deps demo
+.SECONDARY:
+all: $(LIB) $(BINS) $(TESTS)
+
+# ---- dependencies -------------------------------------------------------------
+
+# Header -> Debian package; the stamp is made once the headers are all there.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	$(Q)missing=""; \
+	for hp in lmdb.h:liblmdb-dev yaml.h:libyaml-dev ncurses.h:libncurses-dev \
+	          readline/readline.h:libreadline-dev cmocka.h:libcmocka-dev; do \
+		h=$${hp%%:*}; p=$${hp#*:}; \
+		printf '#include <stddef.h>\n#include <stdarg.h>\n#include <setjmp.h>\n#include <stdio.h>\n#include <%s>\n' "$$h" | \
+			$(CC) -E -x c - >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "make: installing missing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+		else \
+			echo "make: missing Debian packages. Run:"; \
+			echo "  apt-get install$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+	$(Q)mkdir -p $(@D) && touch $@
+
+# ---- build -----------------------------------------------------------------------
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(UILIB): $(UI_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# One link rule per program: bin/NAME from NAME_SRC.
+define prog_rule
+$(BUILD)/bin/$(1): $$($(1)_SRC:%.c=$(BUILD)/obj/%.o) $(UILIB) $(LIB)
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(UILIB) $(LIB) $$(UI_LIBS) $$(LIB_LIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TUTIL_OBJ) $(UILIB) $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TUTIL_OBJ) $(UILIB) $(LIB) $(CMOCKA_LIBS) $(UI_LIBS) $(LIB_LIBS)
+
+# ---- check -----------------------------------------------------------------------
+
+# Every cmocka binary, then the shell-level tests; one summary line at the end.
+# JRNKIT_BIN tells the tests where the programs of this variant are.
+check: all
+	$(Q)JRNKIT_BIN=$(CURDIR)/$(BUILD)/bin JRNKIT_SRC=$(CURDIR) \
+		sh tests/run.sh $(addprefix $(CURDIR)/,$(TESTS))
+
+# ---- bench / run / demo ---------------------------------------------------------------
+
+bench:
+	$(Q)$(MAKE) --no-print-directory VARIANT=release all
+	$(Q)JRNKIT_BIN=$(CURDIR)/build/release/bin sh tests/bench/bench.sh
+
+demo: all
+	$(Q)JRNKIT_BIN=$(CURDIR)/$(BUILD)/bin sh tests/demo.sh $(CURDIR)/demo
+
+run: demo
+	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo status
+	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo zwrite '^Acct(*)' | head -20
+
+# ---- install -------------------------------------------------------------------------
+
+MANS := $(wildcard man/*.[1-9])
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANS); do s=$${m##*.}; \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	if [ -n "$$(ls menus/*.yaml 2>/dev/null)" ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/jrnkit/menus; \
+		install -m 0644 menus/*.yaml $(DESTDIR)$(PREFIX)/share/jrnkit/menus/; fi
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,126 @@
+/*
+ * db.h - databases: a directory holding an LMDB environment.
+ *
+ * The environment has two named LMDB databases: "data" (encoded keys from
+ * gref.h -> value bytes) and "meta" (the database's id, its journaled flag and
+ * its last checkpoint location).  A database is named everywhere by its
+ * canonical path: absolute, symlinks resolved, with a trailing '/'.
+ *
+ * Ownership: db_open returns an owned handle freed by db_close.  A process
+ * may open the same directory more than once; the handles share one LMDB
+ * environment (LMDB forbids two in one process).  Values returned by db_get
+ * are borrowed from LMDB and valid until the transaction ends.
+ *
+ * Concurrency: any number of readers; one write transaction at a time per
+ * database across all processes (LMDB's writer lock).  Higher layers hold the
+ * instance's journal lock around write transactions, so journal order is
+ * commit order.  The environment runs with MDB_NOSYNC: durability comes from
+ * the journal; db_sync() is the checkpoint flush.
+ */
+#ifndef JK_DB_H
+#define JK_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "gref.h"
+
+struct jk_db;
+struct db_txn;
+
+#define DB_RDONLY	0x1	/* db_open: read only */
+
+/* A place in the journal: file id, byte offset, and the file's path. */
+struct jk_loc {
+	uint64_t file_id;
+	uint64_t offset;
+	char path[4096];
+};
+
+struct db_meta {
+	uint64_t id;		/* random, set at creation */
+	bool journaled;		/* updates are journaled (default yes) */
+	struct jk_loc ckpt;	/* last checkpoint: everything before it is in the data file */
+	uint64_t created;	/* unix seconds */
+};
+
+/* Canonical form of dir (which must exist) into out (replaced): "/abs/path/". */
+int db_canon_path(const char *dir, struct buf *out, struct jk_err *err);
+
+/* Create the directory (parents too) and an empty database in it.  JK_EEXIST if one is there. */
+int db_create(const char *dir, struct jk_err *err);
+/* Whether dir holds a database. */
+bool db_exists(const char *dir);
+
+/* Mount: open the database in dir.  JK_ENOTFOUND when there is none. */
+int db_open(const char *dir, unsigned flags, struct jk_db **out, struct jk_err *err);
+/* Dismount.  NULL is fine.  Aborts a transaction left open. */
+void db_close(struct jk_db *db);
+/* Canonical path (borrowed, valid until db_close). */
+const char *db_path(const struct jk_db *db);
+/* The last error on this handle. */
+const struct jk_err *db_err(const struct jk_db *db);
+/* Flush the data file to disk (checkpoint). */
+int db_sync(struct jk_db *db);
+
+int db_meta_get(struct jk_db *db, struct db_meta *m);
+/* Writes the meta in its own write transaction. */
+int db_meta_set(struct jk_db *db, const struct db_meta *m);
+
+/* --- transactions ------------------------------------------------------ */
+
+/* One transaction per handle at a time; a write transaction waits for LMDB's writer lock. */
+int db_txn_begin(struct jk_db *db, bool write, struct db_txn **out);
+int db_txn_commit(struct db_txn *t);
+void db_txn_abort(struct db_txn *t);
+struct jk_db *db_txn_db(struct db_txn *t);
+
+/* JK_ENOTFOUND when the node has no value. */
+int db_get(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t **v, size_t *vn);
+/* JK_ELIMIT (nothing written) for a key over JK_KEY_MAX or a value over JK_VAL_MAX. */
+int db_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn);
+
+enum db_kill_mode {
+	DB_KILL_TREE = 0,	/* node and descendants (KILL) */
+	DB_KILL_NODE = 1,	/* node only (ZKILL) */
+	DB_KILL_DESC = 2,	/* descendants only */
+};
+/*
+ * Called for every node about to be removed, in collation order, with its
+ * value (for the old values a journal record carries).  Non-zero stops the
+ * kill and is returned by db_kill.
+ */
+typedef int (*db_kill_cb)(void *arg, const uint8_t *k, size_t kn,
+    const uint8_t *v, size_t vn);
+int db_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mode,
+    db_kill_cb cb, void *arg, uint64_t *nremoved);
+
+/* $DATA: 0 none, 1 value, 10 descendants, 11 both. */
+int db_data(struct db_txn *t, const uint8_t *k, size_t kn, int *data);
+/*
+ * $ORDER: the next (dir > 0) or previous (dir < 0) sibling of k at the level
+ * of k's last subscript that has data or descendants; k may name a node that
+ * does not exist.  For a key without subscripts it walks global names.
+ * JK_ENOTFOUND at the end.  The result is the sibling's key (no descendants).
+ */
+int db_order(struct db_txn *t, const uint8_t *k, size_t kn, int dir, struct jk_key *next);
+/* $QUERY: the next/previous node with a value in collation order.  JK_ENOTFOUND at the end. */
+int db_query(struct db_txn *t, const uint8_t *k, size_t kn, int dir, struct jk_key *next);
+
+/* --- checks ------------------------------------------------------------- */
+
+struct db_check_report {
+	uint64_t nodes;		/* keys read */
+	uint64_t globals;	/* distinct global names */
+	uint64_t bad_keys;	/* keys that do not decode */
+	uint64_t bad_values;	/* values over JK_VAL_MAX */
+	bool meta_ok;
+	char first_problem[512];	/* "" when clean */
+};
+/* Integrity check: LMDB readable, every key decodes, meta consistent.  0 when clean, JK_ECORRUPT if not. */
+int db_check(const char *dir, struct db_check_report *r, struct jk_err *err);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * inst.h - an instance: a directory holding
+ *
+ *	jrnkit.yaml	settings (read and written with libyaml)
+ *	journal/	journal files (the default journal directory)
+ *	journal.log	history: one line per journal file ever started, in order
+ *	state/		startup errors, restore progress, backup history, writer lock
+ *	db/user/	the default database
+ *
+ * This module owns the settings file and the history log; the journal itself
+ * is jrn/.  Files are replaced atomically: temp file, fsync, rename, fsync dir.
+ */
+#ifndef JK_INST_H
+#define JK_INST_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+enum jk_commit_mode {
+	JK_COMMIT_SYNC = 0,	/* commit returns once the journal is on disk (group commit) */
+	JK_COMMIT_GROUP = 1,	/* journal synced every group_ms by the writer */
+	JK_COMMIT_NONE = 2,	/* left to the OS */
+};
+
+struct inst_conf {
+	char jrn_dir[PATH_MAX];	/* journal directory, absolute, trailing '/' */
+	char alt_dir[PATH_MAX];	/* alternate journal directory, "" if none */
+	char prefix[64];	/* file name prefix, may be "" */
+	uint64_t max_size;	/* switch at this file size (bytes) */
+	enum jk_commit_mode commit;
+	unsigned group_ms;	/* group mode sync interval */
+	unsigned purge_days;	/* 0 = keep */
+	unsigned purge_backups;	/* 0 = keep */
+	uint64_t ckpt_bytes;	/* checkpoint every this many journal bytes */
+	unsigned ckpt_secs;	/* ... or seconds */
+	uint64_t instance_id;	/* random, set at creation */
+	char cluster_dir[PATH_MAX];	/* "" when not a cluster member */
+	int csn;		/* cluster member number, -1 when none */
+};
+
+/* Defaults for an instance in dir (dir absolute): journal dir dir/journal/, 1 GiB files, group 10 ms ... */
+void inst_conf_defaults(struct inst_conf *c, const char *dir);
+/*
+ * Read dir/jrnkit.yaml over the defaults.  Errors name the place:
+ * "jrnkit.yaml:12:5: unknown key 'comit'" (JK_EFORMAT).
+ */
+int inst_conf_load(const char *dir, struct inst_conf *c, struct jk_err *err);
+int inst_conf_save(const char *dir, const struct inst_conf *c, struct jk_err *err);
+/* Parse a commit mode name ("sync", "group", "none"); -1 if unknown. */
+int inst_commit_mode(const char *s);
+const char *inst_commit_name(enum jk_commit_mode m);
+
+/* Create an instance in dir: directories, settings, empty journal.log, state/, db/user/.  JK_EEXIST if there is one. */
+int inst_create(const char *dir, struct jk_err *err);
+/* Whether dir holds an instance (jrnkit.yaml present). */
+bool inst_exists(const char *dir);
+
+/* journal.log: the paths, oldest first.  *paths is an owned array of owned strings (inst_log_free). */
+int inst_log_read(const char *dir, char ***paths, size_t *n, struct jk_err *err);
+void inst_log_free(char **paths, size_t n);
+/* Append one path and fsync. */
+int inst_log_append(const char *dir, const char *path, struct jk_err *err);
+
+/* Write data to path atomically (tmp, fsync, rename, fsync dir). */
+int jk_write_file_atomic(const char *path, const void *data, size_t n, struct jk_err *err);
+
+#endif
