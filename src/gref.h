@@ -22,13 +22,16 @@
  *	(K, K || 0xFF)
  *
  * and a subtree kill is one range delete.  Numbers carry at most 18
- * significant digits (as GT.M); the exponent range is -43..+47 after
- * normalisation.
+ * significant digits (as GT.M: further digits are truncated, not rounded)
+ * and lie in GT.M's range 1E-43 <= |x| < 1E47, so the exponent is -42..+47
+ * after normalisation.
  *
- * ZWR form, byte for byte as GT.M's ZWRITE / mupip extract -format=zwr:
- * ^Acct(1042,"bal")="1500.25".  A canonical number prints bare; any other
- * string prints quoted with "" doubled; bytes outside 32..126 print as
- * $C(n,...) runs joined to quoted runs with _ .
+ * ZWR form, byte for byte as GT.M's ZWRITE in M mode: ^Acct(1042,"bal")=1500.25.
+ * A canonical number prints bare; any other string prints quoted with ""
+ * doubled; bytes outside 32..126 and 160..254 print as $C(n,...) runs (at
+ * most 256 codes each) joined to quoted runs with _ .  mupip extract
+ * -format=zwr writes the same except that it quotes every value,
+ * ^Acct(1042,"bal")="1500.25": zwr_format_value_quoted.
  */
 #ifndef JK_GREF_H
 #define JK_GREF_H
@@ -73,7 +76,7 @@ int m_incr(const uint8_t *old, size_t oldn, const uint8_t *inc, size_t incn,
 
 /* --- building and taking apart keys ------------------------------------- */
 
-/* Start a key for global name (no ^).  JK_EFORMAT for a bad name. */
+/* Start a key for global name (no ^).  JK_EFORMAT for a bad name, JK_ELIMIT past 31 bytes. */
 int gref_key_init(struct jk_key *k, const char *name, size_t n, struct jk_err *err);
 /*
  * Append a subscript given as M string value: a canonical number becomes a
@@ -103,7 +106,8 @@ bool gref_key_valid(const uint8_t *key, size_t len);
  * are numeric literals (evaluated: 01 -> 1, 1E3 -> 1000) or ZWR string
  * expressions ("a"_$C(0)_"b").  *end is set to the index just after the
  * reference (so "^A(1)=5" stops at '=').  Errors are JK_EFORMAT or
- * JK_ELIMIT with a message naming the 1-based column: "column 7: ...".
+ * JK_ELIMIT with a message naming the 1-based column: "column 7: ...";
+ * k is then unusable.
  */
 int gref_parse(const char *s, size_t n, struct jk_key *k, size_t *end,
     struct jk_err *err);
@@ -112,6 +116,9 @@ int gref_parse(const char *s, size_t n, struct jk_key *k, size_t *end,
  * Parse a ZWR value expression at s[0..n): a numeric literal (canonicalised),
  * or "..." and $C(n,...) pieces joined by _ .  Value bytes go to out
  * (replaced); *end after the expression.  JK_ELIMIT past JK_VAL_MAX.
+ * Inside quotes any byte but the quote stands for itself (so raw UTF-8
+ * typed at a prompt reads as its bytes); $C is written in capitals, codes
+ * 0..255.
  */
 int zwr_parse_value(const char *s, size_t n, struct buf *out, size_t *end,
     struct jk_err *err);
@@ -124,6 +131,8 @@ int zwr_parse_line(const char *s, size_t n, struct jk_key *k, struct buf *val,
 int gref_format(struct buf *out, const uint8_t *key, size_t len, bool caret);
 /* Append a value in ZWR form: 1500.25 or "x"_$C(10). */
 int zwr_format_value(struct buf *out, const uint8_t *v, size_t n);
+/* Append a value as mupip extract -format=zwr writes it: always quoted, "1500.25". */
+int zwr_format_value_quoted(struct buf *out, const uint8_t *v, size_t n);
 /* Append "ref=value" (no newline). */
 int zwr_format_line(struct buf *out, const uint8_t *key, size_t klen,
     const uint8_t *v, size_t vn);
@@ -136,7 +145,10 @@ int zwr_format_line(struct buf *out, const uint8_t *key, size_t klen,
  * ^ is ignored on both sides).
  */
 bool gref_name_match(const char *pat, size_t pn, const char *name, size_t n);
-/* Whether pat is a valid name pattern (letters, digits, %, *, ?, first not a digit). */
+/*
+ * Whether pat is a valid name pattern (a leading ^ is ignored): first a
+ * letter, %, * or ?, then letters, digits, *, ? or . (spec/dialogues.md).
+ */
 bool gref_pattern_valid(const char *pat, size_t pn);
 
 #endif
