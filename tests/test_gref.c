@@ -1,7 +1,7 @@
 /*
  * test_gref.c - global references: names, M numbers, the key encoding and
- * the ZWR text form, checked against tables and against a plainly written
- * reference of M collation.
+ * the ZWR text form, checked against tables, against a plainly written
+ * reference of M collation, and against GT.M itself when it is installed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,10 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gref.h"
 
@@ -1218,6 +1220,425 @@ test_pattern_valid_table(void **state)
 			fail_msg("pattern_valid(%s) != %d", t[i].pat, t[i].ok);
 }
 
+/* --- GT.M itself ----------------------------------------------------------- */
+
+#define GTM_DEFAULT_DIST "/usr/lib/x86_64-linux-gnu/fis-gtm/V7.0-005_x86_64"
+
+struct node {
+	uint8_t name[4];	/* "x" or "y" */
+	int nsubs;
+	struct buf sub[3];
+	struct buf val;
+	struct jk_key key;
+};
+
+struct gtm {
+	char dir[PATH_MAX];
+	char dist[PATH_MAX];
+	struct node *nodes;
+	size_t n, cap;
+};
+
+static struct node *
+gtm_node(struct gtm *g, const char *name, int nsubs)
+{
+	struct node *nd;
+	int i;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 256;
+		g->nodes = realloc(g->nodes, g->cap * sizeof *g->nodes);
+		assert_non_null(g->nodes);
+	}
+	nd = &g->nodes[g->n++];
+	memset(nd, 0, sizeof *nd);
+	strcpy((char *)nd->name, name);
+	nd->nsubs = nsubs;
+	for (i = 0; i < 3; i++)
+		buf_init(&nd->sub[i]);
+	buf_init(&nd->val);
+	return nd;
+}
+
+/* M code that builds the bytes p[0..n) in variable var, from $C() only. */
+static void
+m_build(FILE *f, const char *var, const struct buf *b)
+{
+	size_t i;
+
+	fprintf(f, " set %s=\"\"\n", var);
+	for (i = 0; i < b->len; i++) {
+		if (i % 100 == 0)
+			fprintf(f, "%s set %s=%s_$C(", i ? ")\n" : "", var, var);
+		fprintf(f, "%s%u", i % 100 ? "," : "", b->data[i]);
+	}
+	if (b->len > 0)
+		fputs(")\n", f);
+}
+
+static int
+gtm_run(const struct gtm *g, const char *cmd)
+{
+	char line[3 * PATH_MAX + 512];
+
+	snprintf(line, sizeof line, "cd '%s' && %s", g->dir, cmd);
+	return system(line);
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long len;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)len + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
+	p[len] = '\0';
+	fclose(f);
+	*n = (size_t)len;
+	return p;
+}
+
+static int
+gtm_setup(void **state)
+{
+	static struct gtm g;
+	const char *dist = getenv("gtm_dist");
+	const char *tmp = getenv("TMPDIR");
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	memset(&g, 0, sizeof g);
+	snprintf(g.dist, sizeof g.dist, "%s", dist && *dist ? dist : GTM_DEFAULT_DIST);
+	snprintf(path, sizeof path, "%s/mumps", g.dist);
+	if (access(path, X_OK) != 0) {
+		*state = NULL;
+		return 0;
+	}
+	snprintf(g.dir, sizeof g.dir, "%s/gtmXXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(g.dir) == NULL)
+		return -1;
+	setenv("gtm_dist", g.dist, 1);
+	snprintf(path, sizeof path, "%s/g.gld", g.dir);
+	setenv("gtmgbldir", path, 1);
+	{
+		char r[2 * PATH_MAX + 32];
+
+		snprintf(r, sizeof r, "%s %s/libgtmutil.so", g.dir, g.dist);
+		setenv("gtmroutines", r, 1);
+	}
+	unsetenv("gtm_tmp");
+	unsetenv("gtm_chset");
+	setenv("TZ", ":/etc/localtime", 1);
+	snprintf(path, sizeof path, "%s/gde.cmd", g.dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	/* standard null collation puts "" first, as our keys do */
+	fprintf(f, "change -segment DEFAULT -file_name=\"%s/g.dat\"\n"
+	    "change -region DEFAULT -record_size=1048576 -key_size=1019 "
+	    "-null_subscripts=true -stdnullcoll\nexit\n", g.dir);
+	fclose(f);
+	if (gtm_run(&g, "\"$gtm_dist/mumps\" -run GDE <gde.cmd >gde.log 2>&1") != 0 ||
+	    gtm_run(&g, "\"$gtm_dist/mupip\" create >>gde.log 2>&1") != 0) {
+		print_error("GT.M database setup failed, see %s/gde.log\n", g.dir);
+		return -1;
+	}
+	*state = &g;
+	return 0;
+}
+
+static int
+gtm_teardown(void **state)
+{
+	struct gtm *g = *state;
+	size_t i;
+	int j;
+
+	if (g == NULL)
+		return 0;
+	for (i = 0; i < g->n; i++) {
+		for (j = 0; j < 3; j++)
+			buf_release(&g->nodes[i].sub[j]);
+		buf_release(&g->nodes[i].val);
+	}
+	free(g->nodes);
+	{
+		char cmd[PATH_MAX + 32];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", g->dir);
+		if (system(cmd) != 0)
+			print_error("could not remove %s\n", g->dir);
+	}
+	return 0;
+}
+
+static void
+add_bytes(struct buf *b, const void *p, size_t n)
+{
+	assert_int_equal(buf_add(b, p, n), 0);
+}
+
+/* The nodes: every byte, $C() runs around 256, numbers and number-like strings, random. */
+static void
+gtm_make_nodes(struct gtm *g)
+{
+	static const char *strs[] = {
+		"1", "-1", "-1.5", ".5", "-.5", "0", "10", "1E3", "01", "-0", "+1", "1.",
+		"1.0", "0.5", " 1", "1 ", "1234567890123456789", "123456789012345678",
+		"123456789012345678000", ".123456789012345678", ".1234567890123456789",
+		"10000000000000000000000000000000000000000000000",
+		"100000000000000000000000000000000000000000000000",
+		".0000000000000000000000000000000000000000001",
+		".00000000000000000000000000000000000000000001",
+		"-100000000000000000000", "-.00000000000000000001", "\"", "a\"b", "\"\"",
+		"_", "$C(1)", "a,b", "(", ")", "=", "",
+	};
+	static const size_t runs[] = { 255, 256, 257, 512, 513 };
+	struct node *nd;
+	struct jk_err err;
+	size_t i, j, r;
+	uint8_t c;
+
+	for (i = 0; i < 256; i++) {
+		c = (uint8_t)i;
+		nd = gtm_node(g, "x", 2);
+		add_bytes(&nd->sub[0], "byte", 4);
+		buf_addf(&nd->sub[1], "%zu", i);
+		add_bytes(&nd->val, "a", 1);
+		add_bytes(&nd->val, &c, 1);
+		add_bytes(&nd->val, "b", 1);
+		nd = gtm_node(g, "x", 2);
+		add_bytes(&nd->sub[0], "sub", 3);
+		add_bytes(&nd->sub[1], &c, 1);
+		add_bytes(&nd->val, &c, 1);
+		nd = gtm_node(g, "x", 2);
+		add_bytes(&nd->sub[0], "sub2", 4);
+		add_bytes(&nd->sub[1], "a", 1);
+		add_bytes(&nd->sub[1], &c, 1);
+		add_bytes(&nd->sub[1], "\"", 1);
+		buf_addf(&nd->val, "%zu", i);
+	}
+	for (i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		nd = gtm_node(g, "x", 2);
+		add_bytes(&nd->sub[0], "num", 3);
+		buf_adds(&nd->sub[1], strs[i]);
+		buf_adds(&nd->val, strs[i]);
+	}
+	for (i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+		nd = gtm_node(g, "x", 2);
+		add_bytes(&nd->sub[0], "run", 3);
+		buf_addf(&nd->sub[1], "%zu", runs[i]);
+		for (j = 0; j < runs[i]; j++)
+			assert_int_equal(buf_addc(&nd->val, (uint8_t)(j % 3 ? 1 : 128 + j % 32)), 0);
+	}
+	/* random keys (up to 3 levels) and values (up to 3000 bytes) */
+	for (i = 0; i < 400; i++) {
+		struct rsub s;
+		int k;
+
+		nd = gtm_node(g, "x", 1 + (int)rnd(3));
+		add_bytes(&nd->sub[0], "rnd", 3);
+		for (k = 1; k < nd->nsubs; k++) {
+			rand_sub(&s);
+			add_bytes(&nd->sub[k], s.s, s.n);
+		}
+		r = rnd(4) == 0 ? rnd(3000) : rnd(40);
+		for (j = 0; j < r; j++) {
+			c = (uint8_t)(rnd(3) ? 32 + rnd(95) : rnd(256));
+			add_bytes(&nd->val, &c, 1);
+		}
+		if (rnd(5) == 0) {
+			rand_number(&s);
+			buf_reset(&nd->val);
+			add_bytes(&nd->val, s.s, s.n);
+		}
+	}
+	/* long values go under ^y: ZWRITE wraps lines at 32767 columns, extract does not */
+	nd = gtm_node(g, "y", 1);
+	add_bytes(&nd->sub[0], "1", 1);
+	for (j = 0; j < 100000; j++)
+		assert_int_equal(buf_addc(&nd->val, (uint8_t)('a' + j % 26)), 0);
+	assert_int_equal(buf_addc(&nd->val, 10), 0);
+	nd = gtm_node(g, "y", 1);
+	add_bytes(&nd->sub[0], "2", 1);
+	for (j = 0; j < 20000; j++)
+		assert_int_equal(buf_addc(&nd->val, (uint8_t)rnd(256)), 0);
+	nd = gtm_node(g, "y", 0);
+	add_bytes(&nd->val, "top", 3);
+
+	for (i = 0; i < g->n; i++) {
+		int k;
+
+		nd = &g->nodes[i];
+		assert_int_equal(gref_key_init(&nd->key, (char *)nd->name, 1, &err), 0);
+		for (k = 0; k < nd->nsubs; k++)
+			if (gref_key_add(&nd->key, nd->sub[k].data, nd->sub[k].len, &err) != 0)
+				fail_msg("node %zu: %s", i, err.msg);
+	}
+}
+
+static int
+node_cmp(const void *a, const void *b)
+{
+	const struct node *x = a, *y = b;
+
+	return key_cmp(x->key.b, x->key.len, y->key.b, y->key.len);
+}
+
+/* Sort by key, keeping one node per key (the last one made). */
+static void
+gtm_sort_nodes(struct gtm *g)
+{
+	size_t i, o = 0;
+
+	/* a later set of the same key wins: mark the earlier ones */
+	for (i = 0; i < g->n; i++) {
+		size_t j;
+
+		for (j = i + 1; j < g->n; j++)
+			if (node_cmp(&g->nodes[i], &g->nodes[j]) == 0) {
+				g->nodes[i].key.len = 0;
+				break;
+			}
+	}
+	for (i = 0; i < g->n; i++) {
+		if (g->nodes[i].key.len == 0) {
+			int j;
+
+			for (j = 0; j < 3; j++)
+				buf_release(&g->nodes[i].sub[j]);
+			buf_release(&g->nodes[i].val);
+			continue;
+		}
+		g->nodes[o++] = g->nodes[i];
+	}
+	g->n = o;
+	qsort(g->nodes, g->n, sizeof *g->nodes, node_cmp);
+}
+
+static void
+gtm_write_routine(struct gtm *g)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+	size_t i;
+	int k;
+
+	snprintf(path, sizeof path, "%s/jkset.m", g->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("jkset\t; nodes for test_gref, every byte given as $C()\n", f);
+	fputs(" kill ^x,^y\n", f);
+	for (i = 0; i < g->n; i++) {
+		struct node *nd = &g->nodes[i];
+
+		for (k = 0; k < nd->nsubs; k++) {
+			char var[4] = { 's', (char)('1' + k), 0 };
+
+			m_build(f, var, &nd->sub[k]);
+		}
+		m_build(f, "v", &nd->val);
+		fprintf(f, " set ^%s", nd->name);
+		for (k = 0; k < nd->nsubs; k++)
+			fprintf(f, "%ss%d", k ? "," : "(", k + 1);
+		fprintf(f, "%s=v\n", nd->nsubs ? ")" : "");
+	}
+	fputs(" quit\n", f);
+	fclose(f);
+}
+
+/* Compare a GT.M output file, from line skip on, with our lines. */
+static void
+gtm_compare(struct gtm *g, const char *file, size_t skip, bool quoted, const char *only)
+{
+	struct buf want = BUF_INIT, v = BUF_INIT;
+	struct jk_key k;
+	struct jk_err err;
+	char path[PATH_MAX + 16];
+	char *text, *line, *nl;
+	size_t n, i, lineno = 0, len;
+
+	snprintf(path, sizeof path, "%s/%s", g->dir, file);
+	text = slurp(path, &n);
+	line = text;
+	for (i = 0; i < skip; i++) {
+		nl = memchr(line, '\n', n - (size_t)(line - text));
+		assert_non_null(nl);
+		line = nl + 1;
+	}
+	for (i = 0; i < g->n; i++) {
+		struct node *nd = &g->nodes[i];
+
+		if (only != NULL && strcmp((char *)nd->name, only) != 0)
+			continue;
+		lineno++;
+		buf_reset(&want);
+		assert_int_equal(gref_format(&want, nd->key.b, nd->key.len, true), 0);
+		buf_addc(&want, '=');
+		if (quoted)
+			assert_int_equal(zwr_format_value_quoted(&want, nd->val.data, nd->val.len), 0);
+		else
+			assert_int_equal(zwr_format_value(&want, nd->val.data, nd->val.len), 0);
+		if (!quoted) {
+			struct buf mine = BUF_INIT;
+
+			zwr_format_line(&mine, nd->key.b, nd->key.len, nd->val.data, nd->val.len);
+			assert_string_equal(buf_str(&mine), buf_str(&want));
+			buf_release(&mine);
+		}
+		nl = memchr(line, '\n', n - (size_t)(line - text));
+		if (nl == NULL)
+			fail_msg("%s: ends before line %zu, want %.200s", file, lineno, buf_str(&want));
+		len = (size_t)(nl - line);
+		if (len != want.len || memcmp(line, want.data, len) != 0)
+			fail_msg("%s line %zu:\n GT.M: %.*s\n ours: %.300s", file, lineno,
+			    (int)(len < 300 ? len : 300), line, buf_str(&want));
+		/* and GT.M's line reads back to the same node */
+		if (zwr_parse_line(line, len + 1, &k, &v, &err) != 0)
+			fail_msg("%s line %zu: %s", file, lineno, err.msg);
+		assert_int_equal(k.len, nd->key.len);
+		assert_memory_equal(k.b, nd->key.b, k.len);
+		assert_int_equal(v.len, nd->val.len);
+		if (v.len > 0)
+			assert_memory_equal(v.data, nd->val.data, v.len);
+		line = nl + 1;
+	}
+	if ((size_t)(line - text) != n)
+		fail_msg("%s: more lines than nodes: %.200s", file, line);
+	free(text);
+	buf_release(&want);
+	buf_release(&v);
+}
+
+static void
+test_zwrite_and_extract_match_gtm_line_for_line(void **state)
+{
+	struct gtm *g = *state;
+
+	if (g == NULL) {
+		printf("# skipped: fis-gtm not installed (no %s/mumps)\n",
+		    getenv("gtm_dist") ? getenv("gtm_dist") : GTM_DEFAULT_DIST);
+		skip();
+	}
+	gtm_make_nodes(g);
+	gtm_sort_nodes(g);
+	gtm_write_routine(g);
+	if (gtm_run(g, "\"$gtm_dist/mumps\" -run jkset >set.out 2>&1") != 0 ||
+	    gtm_run(g, "\"$gtm_dist/mumps\" -run %XCMD 'zwrite ^x' >zw.out 2>zw.err") != 0 ||
+	    gtm_run(g, "\"$gtm_dist/mupip\" extract -format=zwr ex.zwr >ex.log 2>&1") != 0)
+		fail_msg("GT.M failed, see %s/*.out, *.err, *.log", g->dir);
+	gtm_compare(g, "zw.out", 0, false, "x");
+	gtm_compare(g, "ex.zwr", 2, true, NULL);
+	printf("# compared %zu nodes with GT.M ZWRITE and mupip extract\n", g->n);
+}
+
 int
 main(void)
 {
@@ -1246,6 +1667,8 @@ main(void)
 		cmocka_unit_test(test_subtree_is_open_range_k_to_k_ff),
 		cmocka_unit_test(test_name_match_table),
 		cmocka_unit_test(test_pattern_valid_table),
+		cmocka_unit_test_setup_teardown(test_zwrite_and_extract_match_gtm_line_for_line,
+		    gtm_setup, gtm_teardown),
 	};
 	return cmocka_run_group_tests_name("gref", tests, NULL, NULL);
 }
