@@ -15,7 +15,8 @@
  * database across all processes (LMDB's writer lock).  Higher layers hold the
  * instance's journal lock around write transactions, so journal order is
  * commit order.  The environment runs with MDB_NOSYNC: durability comes from
- * the journal; db_sync() is the checkpoint flush.
+ * the journal; db_sync() is the checkpoint flush.  A handle does not survive
+ * fork(): a child opens its own (db_close of an inherited one only frees it).
  */
 #ifndef JK_DB_H
 #define JK_DB_H
@@ -55,7 +56,10 @@ int db_create(const char *dir, struct jk_err *err);
 /* Whether dir holds a database. */
 bool db_exists(const char *dir);
 
-/* Mount: open the database in dir.  JK_ENOTFOUND when there is none. */
+/*
+ * Mount: open the database in dir.  JK_ENOTFOUND when there is none.  With
+ * DB_RDONLY, write transactions and db_meta_set are refused (JK_ESTATE).
+ */
 int db_open(const char *dir, unsigned flags, struct jk_db **out, struct jk_err *err);
 /* Dismount.  NULL is fine.  Aborts a transaction left open. */
 void db_close(struct jk_db *db);
@@ -66,21 +70,34 @@ const struct jk_err *db_err(const struct jk_db *db);
 /* Flush the data file to disk (checkpoint). */
 int db_sync(struct jk_db *db);
 
+/* Reads in the handle's open transaction if there is one. */
 int db_meta_get(struct jk_db *db, struct db_meta *m);
-/* Writes the meta in its own write transaction. */
+/*
+ * Writes the meta in its own write transaction: JK_ESTATE while the handle
+ * has one open; JK_EUSAGE for id 0 or a path without its NUL.
+ */
 int db_meta_set(struct jk_db *db, const struct db_meta *m);
 
 /* --- transactions ------------------------------------------------------ */
 
-/* One transaction per handle at a time; a write transaction waits for LMDB's writer lock. */
+/*
+ * One transaction per handle at a time (JK_ESTATE otherwise); a write
+ * transaction waits for LMDB's writer lock, except that a thread already
+ * holding it for this database (through any handle) gets JK_ELOCKED rather
+ * than waiting for ever.  The transaction is borrowed from the handle.
+ */
 int db_txn_begin(struct jk_db *db, bool write, struct db_txn **out);
 int db_txn_commit(struct db_txn *t);
 void db_txn_abort(struct db_txn *t);
 struct jk_db *db_txn_db(struct db_txn *t);
 
-/* JK_ENOTFOUND when the node has no value. */
+/* JK_ENOTFOUND (no message: it is common) when the node has no value. */
 int db_get(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t **v, size_t *vn);
-/* JK_ELIMIT (nothing written) for a key over JK_KEY_MAX or a value over JK_VAL_MAX. */
+/*
+ * JK_ELIMIT (nothing written, the transaction goes on) for a key over
+ * JK_KEY_MAX or a value over JK_VAL_MAX.  After JK_EDB (map full, ...) LMDB
+ * has failed the transaction: abort it.
+ */
 int db_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn);
 
 enum db_kill_mode {
@@ -105,9 +122,16 @@ int db_data(struct db_txn *t, const uint8_t *k, size_t kn, int *data);
  * of k's last subscript that has data or descendants; k may name a node that
  * does not exist.  For a key without subscripts it walks global names.
  * JK_ENOTFOUND at the end.  The result is the sibling's key (no descendants).
+ * A last subscript "" starts from the first sibling forwards and from the
+ * last backwards, as in M.  The empty key (kn 0) stands before the first
+ * global forwards and after the last backwards.
  */
 int db_order(struct db_txn *t, const uint8_t *k, size_t kn, int dir, struct jk_key *next);
-/* $QUERY: the next/previous node with a value in collation order.  JK_ENOTFOUND at the end. */
+/*
+ * $QUERY: the next/previous node with a value in collation order, across
+ * global names (M's $QUERY stops where the name changes: the caller checks).
+ * kn 0 as for db_order.  JK_ENOTFOUND at the end.
+ */
 int db_query(struct db_txn *t, const uint8_t *k, size_t kn, int dir, struct jk_key *next);
 
 /* --- checks ------------------------------------------------------------- */
@@ -118,7 +142,7 @@ struct db_check_report {
 	uint64_t bad_keys;	/* keys that do not decode */
 	uint64_t bad_values;	/* values over JK_VAL_MAX */
 	bool meta_ok;
-	char first_problem[512];	/* "" when clean */
+	char first_problem[512];	/* "" when clean; positions count keys from 1 */
 };
 /* Integrity check: LMDB readable, every key decodes, meta consistent.  0 when clean, JK_ECORRUPT if not. */
 int db_check(const char *dir, struct db_check_report *r, struct jk_err *err);
