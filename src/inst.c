@@ -10,6 +10,10 @@
  *     fragment of an old one.
  *  2. jrnkit.yaml is only ever replaced whole (jk_write_file_atomic): a reader
  *     sees the old settings or the new ones, never a mix, never an empty file.
+ *  3. jrnkit.yaml is the last thing inst_create writes, so an instance exists
+ *     exactly when that file does.  A create that crashed halfway left no
+ *     jrnkit.yaml and is simply run again; every step before it tolerates
+ *     finding its work already done.
  *
  * The settings file is a flat YAML mapping.  We write it ourselves instead of
  * with libyaml's emitter because the emitter cannot write comments, and the
@@ -20,6 +24,7 @@
  */
 #include "inst.h"
 #include "buf.h"
+#include "db.h"
 
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -1011,6 +1016,120 @@ inst_conf_save(const char *dir, const struct inst_conf *c, struct jk_err *err)
 	rc = jk_write_file_atomic(path, b.data, b.len, err);
 out:
 	buf_release(&b);
+	return rc;
+}
+
+/* --- creating an instance --------------------------------------------------- */
+
+/* mkdir that finds its work done when the directory is already there. */
+static int
+mkdir_one(const char *path, bool *made, struct jk_err *err)
+{
+	struct stat st;
+
+	*made = false;
+	if (mkdir(path, 0777) == 0) {
+		*made = true;
+		return 0;
+	}
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return jk_errno(err, errno, "cannot create directory '%s'", path);
+}
+
+/* mkdir -p, syncing the parent of each directory made so it survives a crash. */
+static int
+mkdir_p(const char *dir, struct jk_err *err)
+{
+	char path[PATH_MAX], *s;
+	bool made;
+	int rc;
+
+	if (strlen(dir) >= sizeof path)
+		return jk_errf(err, JK_ELIMIT, "path too long: '%s'", dir);
+	strcpy(path, dir);
+	for (s = path + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s[-1] != '/') {
+			char c = *s;
+
+			*s = '\0';
+			if ((rc = mkdir_one(path, &made, err)) != 0)
+				return rc;
+			if (made) {
+				char *slash = strrchr(path, '/');
+				char parent[PATH_MAX];
+
+				if (slash == NULL)
+					strcpy(parent, ".");
+				else if (slash == path)
+					strcpy(parent, "/");
+				else
+					snprintf(parent, sizeof parent, "%.*s",
+					    (int)(slash - path), path);
+				if ((rc = fsync_dir(parent, err)) != 0)
+					return rc;
+			}
+			*s = c;
+		}
+		if (*s == '\0')
+			break;
+	}
+	return 0;
+}
+
+int
+inst_create(const char *dir, struct jk_err *err)
+{
+	struct inst_conf *c;
+	char inst[PATH_MAX], path[PATH_MAX];
+	bool made;
+	int fd, rc;
+
+	if (dir[0] == '\0')
+		return jk_errf(err, JK_EUSAGE, "no instance directory given");
+	if (inst_exists(dir))
+		return jk_errf(err, JK_EEXIST, "an instance already exists in '%s'",
+		    dir);
+	if ((rc = mkdir_p(dir, err)) != 0)
+		return rc;
+	if ((rc = inst_dir(dir, inst, sizeof inst, err)) != 0)
+		return rc;
+
+	if ((rc = join(path, sizeof path, inst, "journal", err)) != 0 ||
+	    (rc = mkdir_one(path, &made, err)) != 0)
+		return rc;
+	if ((rc = join(path, sizeof path, inst, "state", err)) != 0 ||
+	    (rc = mkdir_one(path, &made, err)) != 0)
+		return rc;
+	/* No O_TRUNC: a crashed create may have left history we must not drop. */
+	if ((rc = join(path, sizeof path, inst, LOG_NAME, err)) != 0)
+		return rc;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0)
+		return jk_errno(err, errno, "cannot create '%s'", path);
+	if (fsync(fd) != 0) {
+		rc = jk_errno(err, errno, "cannot sync '%s'", path);
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	if ((rc = join(path, sizeof path, inst, "db/user", err)) != 0)
+		return rc;
+	rc = db_create(path, err);
+	if (rc == JK_EEXIST && db_exists(path))
+		rc = 0;
+	if (rc != 0)
+		return rc;
+	if ((rc = fsync_dir(inst, err)) != 0)
+		return rc;
+
+	/* Last: its presence says the instance is complete (invariant 3). */
+	if ((c = malloc(sizeof *c)) == NULL)
+		return jk_errf(err, JK_ENOMEM, "out of memory creating '%s'", inst);
+	inst_conf_defaults(c, inst);
+	rc = inst_conf_save(inst, c, err);
+	free(c);
 	return rc;
 }
 

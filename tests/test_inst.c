@@ -1,4 +1,4 @@
-/* test_inst.c - instance settings, journal.log, atomic replace. */
+/* test_inst.c - instance settings, creation, journal.log, atomic replace. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "inst.h"
 
 /*
@@ -691,6 +692,87 @@ test_conf_yaml_syntax_error_names_line_and_column(void **state)
 	    "jrnkit.yaml:1:10: control characters are not allowed");
 }
 
+/* --- inst_create -------------------------------------------------------------- */
+
+static void
+test_create_makes_the_whole_layout(void **state)
+{
+	struct fx *fx = *state;
+	struct inst_conf c;
+	struct jk_err err;
+	char dir[PATH_MAX], p[PATH_MAX], want[PATH_MAX];
+	struct stat st;
+
+	/* Parents that do not exist yet are made too. */
+	pathf(dir, "%s/x/y/inst", fx->dir);
+	jk_err_clear(&err);
+	if (inst_create(dir, &err) != 0)
+		fail_msg("create failed: %s", err.msg);
+	assert_true(inst_exists(dir));
+	pathf(p, "%s/journal", dir);
+	assert_true(is_dir(p));
+	pathf(p, "%s/state", dir);
+	assert_true(is_dir(p));
+	pathf(p, "%s/journal.log", dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 0);
+	pathf(p, "%s/db/user", dir);
+	assert_true(db_exists(p));
+
+	assert_int_equal(inst_conf_load(dir, &c, &err), 0);
+	pathf(want, "%s/journal/", dir);
+	assert_string_equal(c.jrn_dir, want);
+	assert_string_equal(c.alt_dir, "");
+	assert_string_equal(c.cluster_dir, "");
+	assert_int_equal(c.commit, JK_COMMIT_GROUP);
+	assert_true(c.instance_id != 0);
+}
+
+static void
+test_create_refuses_an_existing_instance(void **state)
+{
+	struct fx *fx = *state;
+	struct jk_err err;
+	char p[PATH_MAX], *before, *after;
+
+	jk_err_clear(&err);
+	assert_int_equal(inst_create(fx->dir, &err), 0);
+	before = get_file(at_fx(fx, "jrnkit.yaml", p), NULL);
+	assert_int_equal(inst_log_append(fx->dir, "/j/a", &err), 0);
+
+	assert_int_equal(inst_create(fx->dir, &err), JK_EEXIST);
+	assert_int_equal(err.code, JK_EEXIST);
+	assert_non_null(strstr(err.msg, fx->dir));
+	after = get_file(p, NULL);
+	assert_string_equal(before, after);	/* same instance id */
+	free(before);
+	free(after);
+	/* Nor was the history touched. */
+	after = get_file(at_fx(fx, "journal.log", p), NULL);
+	assert_string_equal(after, "/j/a\n");
+	free(after);
+}
+
+static void
+test_create_completes_after_a_crash_before_the_settings(void **state)
+{
+	struct fx *fx = *state;
+	struct jk_err err;
+	char p[PATH_MAX], *text;
+
+	/* A create that died before writing jrnkit.yaml, with history kept. */
+	assert_int_equal(mkdir(at_fx(fx, "journal", p), 0777), 0);
+	put_file(at_fx(fx, "journal.log", p), "/j/old\n", 7);
+	jk_err_clear(&err);
+	if (inst_create(fx->dir, &err) != 0)
+		fail_msg("create failed: %s", err.msg);
+	assert_true(inst_exists(fx->dir));
+	text = get_file(p, NULL);
+	assert_string_equal(text, "/j/old\n");
+	free(text);
+}
+
 /* --- journal.log ---------------------------------------------------------------- */
 
 static void
@@ -935,6 +1017,9 @@ main(void)
 		T(test_atomic_write_in_a_missing_directory_names_the_path),
 		T(test_atomic_write_failing_rename_keeps_old_and_removes_temp),
 		T(test_atomic_write_in_read_only_dir_keeps_the_old_file),
+		T(test_create_makes_the_whole_layout),
+		T(test_create_refuses_an_existing_instance),
+		T(test_create_completes_after_a_crash_before_the_settings),
 	};
 
 	return cmocka_run_group_tests_name("inst", tests, NULL, NULL);
