@@ -32,7 +32,7 @@ enum jk_commit_mode {
 
 struct inst_conf {
 	char jrn_dir[PATH_MAX];	/* journal directory, absolute, trailing '/' */
-	char alt_dir[PATH_MAX];	/* alternate journal directory, "" if none */
+	char alt_dir[PATH_MAX];	/* alternate journal directory, "" if none; absolute, trailing '/' */
 	char prefix[64];	/* file name prefix, may be "" */
 	uint64_t max_size;	/* switch at this file size (bytes) */
 	enum jk_commit_mode commit;
@@ -42,7 +42,7 @@ struct inst_conf {
 	uint64_t ckpt_bytes;	/* checkpoint every this many journal bytes */
 	unsigned ckpt_secs;	/* ... or seconds */
 	uint64_t instance_id;	/* random, set at creation */
-	char cluster_dir[PATH_MAX];	/* "" when not a cluster member */
+	char cluster_dir[PATH_MAX];	/* "" when not a cluster member; absolute, trailing '/' */
 	int csn;		/* cluster member number, -1 when none */
 };
 
@@ -50,26 +50,56 @@ struct inst_conf {
 void inst_conf_defaults(struct inst_conf *c, const char *dir);
 /*
  * Read dir/jrnkit.yaml over the defaults.  Errors name the place:
- * "jrnkit.yaml:12:5: unknown key 'comit'" (JK_EFORMAT).
+ * "jrnkit.yaml:12:5: unknown key 'comit'" (JK_EFORMAT).  instance_id must be
+ * in the file (a default one would be new at every load).  Directories are
+ * made absolute (relative ones against dir) with a trailing '/', symlinks
+ * resolved when they exist.  JK_ENOTFOUND when there is no jrnkit.yaml.  *c
+ * is only written on success.
  */
 int inst_conf_load(const char *dir, struct inst_conf *c, struct jk_err *err);
+/*
+ * Replace dir/jrnkit.yaml (atomically) with c and a comment on every key.
+ * Directories beneath dir are written relative to it, so a moved instance
+ * keeps its own journal.  JK_EUSAGE for settings YAML cannot hold (a path
+ * that is not UTF-8) or that load would refuse.
+ */
 int inst_conf_save(const char *dir, const struct inst_conf *c, struct jk_err *err);
 /* Parse a commit mode name ("sync", "group", "none"); -1 if unknown. */
 int inst_commit_mode(const char *s);
+/* The name of m; "unknown" when m is not a mode.  Static storage. */
 const char *inst_commit_name(enum jk_commit_mode m);
 
-/* Create an instance in dir: directories, settings, empty journal.log, state/, db/user/.  JK_EEXIST if there is one. */
+/*
+ * Create an instance in dir (parents too): directories, empty journal.log,
+ * state/, db/user/, and default settings, written last so that an instance
+ * exists only once complete.  JK_EEXIST if there is one.  Run again after a
+ * crash, it finishes the job and keeps a journal.log already there.
+ */
 int inst_create(const char *dir, struct jk_err *err);
 /* Whether dir holds an instance (jrnkit.yaml present). */
 bool inst_exists(const char *dir);
 
-/* journal.log: the paths, oldest first.  *paths is an owned array of owned strings (inst_log_free). */
+/*
+ * journal.log: the paths, oldest first.  *paths is an owned array of owned
+ * strings (inst_log_free), NULL when there are none.  Blank lines and lines
+ * holding NUL bytes (a zero-filled tail after a crash) are skipped; a last
+ * line without its newline is returned.  JK_ENOTFOUND without a journal.log.
+ */
 int inst_log_read(const char *dir, char ***paths, size_t *n, struct jk_err *err);
 void inst_log_free(char **paths, size_t n);
-/* Append one path and fsync. */
+/*
+ * Append one path and fsync; after a torn last line it starts a new line.
+ * JK_EUSAGE for an empty path or one holding a newline; JK_ENOTFOUND when
+ * journal.log is missing (it is not created here: inst_create owns the layout).
+ */
 int inst_log_append(const char *dir, const char *path, struct jk_err *err);
 
-/* Write data to path atomically (tmp, fsync, rename, fsync dir). */
+/*
+ * Write data to path atomically (tmp, fsync, rename, fsync dir).  On failure
+ * the temp file is gone and the old file untouched, except when only the
+ * final directory fsync failed: the new file is then in place, maybe not
+ * durably.  The file's mode is 0666 less the umask.
+ */
 int jk_write_file_atomic(const char *path, const void *data, size_t n, struct jk_err *err);
 
 #endif
