@@ -14,8 +14,8 @@ for t in "$@"; do
 	if (cd "$d" && TMPDIR="$d" "$t") >"$out" 2>&1; then rc=0; else rc=$?; fi
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
-	s=$(grep -c '^\[  SKIPPED \]' "$out")
-	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + s))
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
 	if [ "$rc" -ne 0 ] || [ -n "$f" ] || [ -z "$p" ]; then
 		[ -z "$f" ] && fail=$((fail + 1))
 		failed="$failed $name"

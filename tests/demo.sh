@@ -1,0 +1,47 @@
+#!/bin/sh
+# demo.sh DIR - build the demo instance used by `make run`, unless DIR already
+# holds one: three databases, journals spanning several files, transactions,
+# kills, markers.  JRNKIT_BIN names the directory of the programs.
+set -e
+dir=$1
+jk="${JRNKIT_BIN:?}/jrnkit -I $dir"
+[ -f "$dir/jrnkit.yaml" ] && exit 0
+echo "Building the demo instance in $dir"
+$jk init "$dir" >/dev/null 2>&1 || ${JRNKIT_BIN}/jrnkit init "$dir" >/dev/null
+$jk db create "$dir/db/acct" >/dev/null
+$jk db create "$dir/db/tmp" >/dev/null
+$jk -d "$dir/db/acct" exec - <<'M'
+# accounts, each opened in a transaction
+tstart
+set ^Acct(1042,"bal")=1500.25
+set ^Acct(1042,"name")="Ada Lovelace"
+set ^Acct(1042,"opened")=20261119
+tcommit
+tstart
+set ^Acct(1043,"bal")=99
+set ^Acct(1043,"name")="Grace Hopper"
+set ^Acct(1043,"note")="line one"_$C(10)_"line two"
+tcommit
+mark 1 accounts opened
+M
+$jk switch >/dev/null
+$jk -d "$dir/db/acct" exec - <<'M'
+tstart
+incr ^Acct(1042,"bal")=-250.25
+incr ^Acct(1043,"bal")=250.25
+set ^Xfer(1)="1042->1043 250.25"
+tcommit
+set ^Acct(77,"bal")=0
+kill ^Acct(77)
+tstart
+set ^Acct(1044,"bal")=10
+trollback
+mark 2 transfers done
+M
+$jk -d "$dir/db/tmp" load -n 5000 -t 100 -k 2000 -g Scratch >/dev/null
+$jk switch >/dev/null
+$jk load -n 2000 -t 10 -k 500 -g Audit --seed 7 >/dev/null
+$jk -d "$dir/db/acct" exec - <<'M'
+set ^Acct(1042,"last")="after the last switch"
+zkill ^Acct(1043,"note")
+M
