@@ -46,7 +46,8 @@ struct jk {
 	int tlevel;
 	uint64_t txid;
 	uint32_t nupd;		/* updates in the open transaction */
-	bool tx_flushed;	/* part of it is in the journal already */
+	bool tx_flushed;	/* part of it is in the journal already ... */
+	uint64_t tx_first;	/* ... starting at this offset */
 	bool locked;
 	struct buf tx;		/* records not yet appended */
 	struct buf scratch;
@@ -459,6 +460,8 @@ finish(struct jk *j)
 			werr(j, rc);
 			goto out;
 		}
+		if (j->tx_flushed)
+			jrn_writer_redo_from(j->w, j->tx_first);
 	}
 	rc = commit_txns(j);
 	if (rc != 0) {
@@ -583,6 +586,8 @@ end_update(struct jk *j, int rc)
 		return finish(j);
 	j->nupd++;
 	if (j->tx.len >= TX_FLUSH && jrn_writer_journaling(j->w)) {
+		if (!j->tx_flushed)
+			j->tx_first = jrn_writer_end(j->w);
 		rc = jrn_writer_append(j->w, j->tx.data, j->tx.len, false);
 		if (rc != 0)
 			return werr(j, rc);

@@ -706,6 +706,49 @@ test_sigkilled_writer_leaves_a_consistent_journal(void **state)
 	}
 }
 
+/* A last file found damaged is left as it is; writing goes on in a new file. */
+static void
+test_damaged_last_file_is_left_and_writing_goes_on(void **state)
+{
+	struct jk_db *db;
+	struct jk *j;
+	struct jrn_status st1, st2;
+	struct jrn_verify v;
+	struct jrn_chain *c;
+	struct jrn_rec r;
+	char **paths;
+	const char *msg;
+	size_t n;
+	int rc;
+
+	(void)state;
+	j = open_jk(&db);
+	set(j, db, "^T(1)", "one");
+	set(j, db, "^T(2)", "two");
+	assert_int_equal(jk_status(j, &st1), 0);
+	jk_close(j);
+	assert_int_equal(truncate(st1.path, (off_t)st1.end - 3), 0);	/* a torn last record */
+
+	j = open_jk(&db);
+	set(j, db, "^T(3)", "three");
+	assert_int_equal(jk_status(j, &st2), 0);
+	jk_close(j);
+	assert_string_not_equal(st1.path, st2.path);
+	assert_int_equal(jrn_verify_file(st1.path, &v, NULL), JK_ETORN);
+	assert_int_equal(v.bytes, st1.end - 3);	/* untouched */
+	assert_false(v.closed);
+
+	n = journal_files(&paths);
+	assert_int_equal(jrn_chain_open(paths, n, &c, NULL), 0);
+	while ((rc = jrn_chain_next(c, &r, NULL)) == 0)
+		;
+	assert_int_equal(rc, 1);
+	assert_int_equal(jrn_chain_torn(c, &msg), 1);
+	assert_non_null(strstr(msg, "valid up to offset"));
+	jrn_chain_close(c);
+	inst_log_free(paths, n);
+}
+
 int
 main(void)
 {
@@ -725,6 +768,7 @@ main(void)
 		T(test_failing_fsync_in_sync_mode_is_reported),
 		T(test_dead_writer_after_append_is_redone),
 		T(test_sigkilled_writer_leaves_a_consistent_journal),
+		T(test_damaged_last_file_is_left_and_writing_goes_on),
 #undef T
 	};
 	return cmocka_run_group_tests_name("jk", tests, NULL, NULL);

@@ -214,7 +214,7 @@ cmd_db(int argc, char **argv)
 	if (strcmp(argv[1], "create") == 0) {
 		if (db_create(argv[2], &err) != 0)
 			return fail(&err);
-		if (opt_inst != NULL || getenv("JRNKIT_HOME") != NULL) {
+		if (opt_inst != NULL || (getenv("JRNKIT_HOME") != NULL && *getenv("JRNKIT_HOME") != '\0')) {
 			j = open_inst();
 			if (jk_db_register(j, argv[2], true) != 0)
 				rc = fail(jk_err(j));
@@ -355,7 +355,8 @@ cmd_kill(int argc, char **argv, enum db_kill_mode mode)
 static int
 cmd_zwrite(int argc, char **argv)
 {
-	const char *pat = argc > 1 ? argv[1] : "*";
+	const char *arg = argc > 1 ? argv[1] : "*";
+	const char *pat = arg;
 	struct jk_key k, start, next;
 	struct buf out = BUF_INIT, v = BUF_INIT;
 	const char *name;
@@ -371,11 +372,15 @@ cmd_zwrite(int argc, char **argv)
 		pat++;
 	plen = strlen(pat);
 	if (strchr(pat, '(') != NULL) {
-		if (parse_ref(argv[1][0] == '^' ? argv[1] : pat - 1, &start) != 0)
+		buf_addc(&out, '^');
+		buf_adds(&out, pat);
+		if (parse_ref(buf_str(&out), &start) != 0) {
+			buf_release(&out);
 			return EX_USAGE;
+		}
 		subtree = true;
 	} else if (!gref_pattern_valid(pat, plen)) {
-		warnx("bad global pattern '%s'", argv[1]);
+		warnx("bad global pattern '%s'", arg);
 		return EX_USAGE;
 	}
 	j = open_inst();
@@ -639,8 +644,8 @@ cmd_exec(int argc, char **argv)
 		}
 	}
 	if (jk_tlevel(j) > 0) {
-		warnx("%s: transaction left open at %s; rolled back",
-		    rc == EX_OK ? "end of input" : "the error", name);
+		warnx("%s: transaction left open at %s; rolled back", name,
+		    rc == EX_OK ? "the end of input" : "the error");
 		jk_trollback(j);
 		rc = EX_ERR;
 	}
@@ -702,18 +707,32 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 		for (i = 0; i < batch && done < count; i++) {
 			for (c = 0; c < vn; c++)
 				val[c] = (uint8_t)(33 + rnd(&s) % 94);
-			if (load_key(&k, o->global, 1 + rnd(&s) % o->k) != 0)
+			if (load_key(&k, o->global, 1 + rnd(&s) % o->k) != 0) {
+				warnx("cannot make a key of ^%s", o->global);
 				return EX_ERR;
+			}
 			if (jk_set(j, db, &k, val, vn) != 0)
 				return fail(jk_err(j));
 			done++;
 			res->sets++;
 			if (o->kill_every > 0 && done % o->kill_every == 0) {
 				/* KILL an existing node: the first one after a random key */
+				int r;
+
 				load_key(&k, o->global, 1 + rnd(&s) % o->k);
-				if (jk_order(j, db, &k, 1, &nk) == 0 && jk_kill(j, db, &nk, DB_KILL_TREE) != 0)
+				r = jk_order(j, db, &k, 1, &nk);
+				if (r == JK_ENOTFOUND) {
+					/* past the last: the first node */
+					load_key(&k, o->global, 0);
+					r = jk_order(j, db, &k, 1, &nk);
+				}
+				if (r == 0) {
+					if (jk_kill(j, db, &nk, DB_KILL_TREE) != 0)
+						return fail(jk_err(j));
+					res->kills++;
+				} else if (r != JK_ENOTFOUND) {
 					return fail(jk_err(j));
-				res->kills++;
+				}
 			}
 		}
 		if (o->t > 0) {
@@ -803,8 +822,17 @@ cmd_load(int argc, char **argv)
 			return EX_ERR;
 		}
 		pids = calloc(o.p, sizeof *pids);
+		if (pids == NULL) {
+			warnx("out of memory");
+			return EX_ERR;
+		}
 		for (i = 0; i < o.p; i++) {
 			pids[i] = fork();
+			if (pids[i] < 0) {
+				warnx("cannot start process %" PRIu64 ": %s", i + 1, strerror(errno));
+				rc = EX_ERR;
+				break;
+			}
 			if (pids[i] == 0) {
 				struct jk *j = open_inst();
 				uint64_t share = o.n / o.p + (i < o.n % o.p);

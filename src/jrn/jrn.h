@@ -82,6 +82,12 @@ void jrn_chain_close(struct jrn_chain *c);
 /* Next record of the stream; *reader tells which file it came from (borrowed). */
 int jrn_chain_next(struct jrn_chain *c, struct jrn_rec *rec, struct jrn_reader **reader);
 const struct jk_err *jrn_chain_err(const struct jrn_chain *c);
+/*
+ * A file other than the last that ends torn is read up to its valid end
+ * and the stream goes on (a crash, then a new file); how many did, and
+ * the message of the last (borrowed).
+ */
+unsigned jrn_chain_torn(const struct jrn_chain *c, const char **last);
 
 /* ---- writer ------------------------------------------------------------- */
 
@@ -130,6 +136,11 @@ uint64_t jrn_writer_txid(struct jrn_writer *w);
  */
 int jrn_writer_append(struct jrn_writer *w, const void *p, size_t n, bool commit_follows);
 void jrn_writer_committed(struct jrn_writer *w);
+/*
+ * After the phase-2 append of a transaction whose first parts were
+ * appended earlier (a large one): a redo starts at off, its TBEGIN.
+ */
+void jrn_writer_redo_from(struct jrn_writer *w, uint64_t off);
 /* Offset where the next record will go, and the current path (borrowed). */
 uint64_t jrn_writer_end(const struct jrn_writer *w);
 const char *jrn_writer_path(const struct jrn_writer *w);

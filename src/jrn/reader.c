@@ -7,10 +7,10 @@
  * at or past it is returned, in either direction.
  *
  * Telling a torn tail from damage: a record at R that does not decode is a
- * torn tail (JK_ETORN) when it cannot be whole -- its length runs past the
- * end of the file, or it is the last thing in the file, or everything from R
- * on is zero bytes (a file extended by a crash).  Anything else is damage
- * followed by more data (JK_ECORRUPT).  Both report "valid up to offset R".
+ * torn tail (JK_ETORN) when nothing whole follows it -- everything from R on
+ * is zero bytes (a file extended by a crash), or no record with a valid
+ * checksum starts anywhere after R.  Damage followed by whole records is
+ * JK_ECORRUPT.  Both report "valid up to offset R".
  */
 #include "jrn/jrn.h"
 
@@ -192,7 +192,7 @@ valid_record_after(const struct jrn_reader *r, uint64_t off)
 
 /* Record damage found at off, fix the valid end there, and return the error. */
 static int
-damage_at(struct jrn_reader *r, uint64_t off, int why)
+damage_at(struct jrn_reader *r, uint64_t off)
 {
 	uint64_t left = r->size - off;
 	uint32_t len = left >= 4 ? get_u32(r->map + off) : 0;
@@ -200,7 +200,6 @@ damage_at(struct jrn_reader *r, uint64_t off, int why)
 
 
 
-	(void)why;
 	torn = all_zero(r->map + off, left) || !valid_record_after(r, off);
 	r->damage = torn ? JK_ETORN : JK_ECORRUPT;
 	r->valid_end = off;
@@ -245,7 +244,7 @@ jrn_reader_next(struct jrn_reader *r, struct jrn_rec *rec)
 	if (rc != 0) {
 		if (r->damage != 0 && r->pos >= r->valid_end)
 			return r->damage;
-		return damage_at(r, r->pos, rc);
+		return damage_at(r, r->pos);
 	}
 	r->pos += rec->len;
 	return 0;
@@ -340,7 +339,7 @@ jrn_verify_file(const char *path, struct jrn_verify *v, struct jk_err *err)
 			memcpy(v->next_path, rec.val, rec.vallen);
 			v->next_path[rec.vallen] = '\0';
 		} else if (!jrn_type_known(rec.type)) {
-			rc = damage_at(r, rec.offset, JK_ECORRUPT);
+			rc = damage_at(r, rec.offset);
 			break;
 		}
 	}
@@ -360,6 +359,8 @@ struct jrn_chain {
 	size_t n, i;
 	struct jrn_reader *cur;
 	uint64_t prev_id;
+	unsigned torn;		/* files that ended torn before the last */
+	struct jk_err warn;	/* the last of them */
 	struct jk_err err;
 };
 
@@ -405,6 +406,14 @@ jrn_chain_err(const struct jrn_chain *c)
 	return &c->err;
 }
 
+unsigned
+jrn_chain_torn(const struct jrn_chain *c, const char **last)
+{
+	if (last != NULL)
+		*last = c->warn.msg;
+	return c->torn;
+}
+
 int
 jrn_chain_next(struct jrn_chain *c, struct jrn_rec *rec, struct jrn_reader **reader)
 {
@@ -434,8 +443,17 @@ jrn_chain_next(struct jrn_chain *c, struct jrn_rec *rec, struct jrn_reader **rea
 			return 0;
 		}
 		if (rc < 0) {
-			c->err = c->cur->err;
-			return rc;
+			/*
+			 * A crash leaves the file it was writing torn; the
+			 * writer then goes on in a new file that links back to
+			 * it.  That is the end of this file, not of the chain.
+			 */
+			if (rc != JK_ETORN || c->i + 1 >= c->n) {
+				c->err = c->cur->err;
+				return rc;
+			}
+			c->torn++;
+			c->warn = c->cur->err;
 		}
 		jrn_reader_close(c->cur);
 		c->cur = NULL;

@@ -333,7 +333,8 @@ jrn_writer_switch(struct jrn_writer *w, bool explicit_start)
 	size_t st;
 	int fd = -1, nnn, rc, e;
 	uint64_t old_end = s->end;
-	bool had_file = s->journaling && w->fd >= 0;
+	/* A damaged or stale file is left as it is: no end record is appended to it. */
+	bool had_file = s->journaling && w->fd >= 0 && !s->need_switch;
 
 	if ((rc = next_name(w, path, sizeof path, &nnn)) != 0)
 		return rc;
@@ -595,8 +596,27 @@ jrn_writer_err(const struct jrn_writer *w)
 
 /* ---- the journal lock ------------------------------------------------------------ */
 
-int
-jrn_writer_lock(struct jrn_writer *w, uint64_t *redo_from)
+/*
+ * Whether the file agrees with the state: its size must be the committed
+ * end.  After a machine crash the state file and the journal may each have
+ * lost their last writes; a file longer than the state knows holds records
+ * nobody may overwrite, a shorter one lost its tail.  Either way writing
+ * goes on in a new file and this one is left as it is.
+ */
+static void
+check_stale(struct jrn_writer *w)
+{
+	struct shm *s = w->shm;
+	struct stat st;
+
+	if (w->fd < 0 || !s->journaling || s->need_switch)
+		return;
+	if (fstat(w->fd, &st) == 0 && (uint64_t)st.st_size != s->end)
+		s->need_switch = 1;
+}
+
+static int
+lock_state(struct jrn_writer *w, uint64_t *redo_from, bool may_switch)
 {
 	struct shm *s = w->shm;
 	uint32_t dead;
@@ -626,11 +646,18 @@ jrn_writer_lock(struct jrn_writer *w, uint64_t *redo_from)
 			}
 			s->busy = 0;
 		} else {
-			/* Left set until the caller has redone them (jrn_writer_committed). */
+			/*
+			 * Left set until the caller has redone them
+			 * (jrn_writer_committed); nothing else may be
+			 * appended or switched before that.
+			 */
 			*redo_from = s->busy_from;
+			return 0;
 		}
 	}
-	if (s->journaling && (s->need_switch || w->fd < 0 || s->end >= w->conf.max_size)) {
+	check_stale(w);
+	if (may_switch && s->journaling &&
+	    (s->need_switch || w->fd < 0 || s->end >= w->conf.max_size)) {
 		if ((rc = jrn_writer_switch(w, false)) != 0)
 			goto out_unlock;
 	}
@@ -639,6 +666,12 @@ jrn_writer_lock(struct jrn_writer *w, uint64_t *redo_from)
 out_unlock:
 	jrn_writer_unlock(w);
 	return rc;
+}
+
+int
+jrn_writer_lock(struct jrn_writer *w, uint64_t *redo_from)
+{
+	return lock_state(w, redo_from, true);
 }
 
 void
@@ -746,6 +779,13 @@ jrn_writer_append(struct jrn_writer *w, const void *p, size_t n, bool commit_fol
 	if (!w->shm->journaling || w->fd < 0)
 		return jk_errf(&w->err, JK_ESTATE, "not journaling");
 	return append_raw(w, p, n, commit_follows);
+}
+
+void
+jrn_writer_redo_from(struct jrn_writer *w, uint64_t off)
+{
+	if (w->shm->busy != 0 && w->shm->busy_phase == 2 && off < w->shm->busy_from)
+		w->shm->busy_from = off;
 }
 
 void
@@ -977,7 +1017,7 @@ jrn_writer_status(struct jrn_writer *w, struct jrn_status *st)
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	if ((rc = jrn_writer_lock(w, &redo)) != 0)
+	if ((rc = lock_state(w, &redo, false)) != 0)
 		return rc;
 	st->journaling = s->journaling != 0;
 	snprintf(st->path, sizeof st->path, "%s", s->path);
