@@ -164,9 +164,14 @@ bench:
 demo: all
 	$(Q)JRNKIT_BIN=$(CURDIR)/$(BUILD)/bin sh tests/demo.sh $(CURDIR)/demo
 
+# The main job, until the main menu exists: the journal's status, the
+# accounts database, and a verification of every journal file.
 run: demo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo status
-	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo zwrite '^Acct(*)' | head -20
+	@echo
+	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo -d $(CURDIR)/demo/db/acct zwrite
+	@echo
+	$(Q)$(BUILD)/bin/jrnkit verify $$(cat $(CURDIR)/demo/journal.log)
 
 # ---- install -------------------------------------------------------------------------
 
