@@ -681,8 +681,14 @@ rnd(uint64_t *s)
 static int
 load_key(struct jk_key *k, const char *global, uint64_t i)
 {
-	char sub[24];
-	int n = snprintf(sub, sizeof sub, "%" PRIu64, i);
+	char sub[24], *p = sub + sizeof sub;
+	int n;
+
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	n = (int)(sub + sizeof sub - p);
+	memmove(sub, p, (size_t)n);
 
 	if (gref_key_init(k, global, strlen(global), NULL) != 0)
 		return -1;
@@ -705,8 +711,15 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 		if (o->t > 0 && jk_tstart(j) != 0)
 			return fail(jk_err(j));
 		for (i = 0; i < batch && done < count; i++) {
-			for (c = 0; c < vn; c++)
-				val[c] = (uint8_t)(33 + rnd(&s) % 94);
+			for (c = 0; c < vn; c++) {
+				/* printable bytes, eight from each draw */
+				uint64_t x = rnd(&s);
+				size_t e = c + 8 < vn ? c + 8 : vn;
+
+				for (; c < e; c++, x >>= 8)
+					val[c] = (uint8_t)(33 + (x & 0xff) % 94);
+				c--;
+			}
 			if (load_key(&k, o->global, 1 + rnd(&s) % o->k) != 0) {
 				warnx("cannot make a key of ^%s", o->global);
 				return EX_ERR;

@@ -34,9 +34,14 @@
  * (idempotent) so the databases match the journal.
  *
  * DURABILITY after the lock is released: sync mode waits until `synced`
- * covers its records, taking the sync lock and syncing up to the latest end
- * when nobody has; group mode leaves it to a thread that syncs every
- * group_ms; none leaves it to the OS.
+ * covers its records.  One committer at a time takes the sync lock (try,
+ * never queue) and syncs up to the latest end; the others sleep on the
+ * futex word sync_seq, which every sync bumps, and look again.  Queueing
+ * on the lock instead makes a convoy: the releaser comes straight back
+ * for it and syncs one record at a time while covered waiters never get
+ * to see that they are covered.  The futex wait has a timeout, so a
+ * syncer that dies (its OFD lock vanishes) is replaced.  Group mode leaves
+ * syncing to a thread that syncs every group_ms; none leaves it to the OS.
  *
  * A file found damaged at its end when the state is rebuilt is left as it
  * is: writing goes on in a new file, so nothing that might be evidence is
@@ -53,14 +58,16 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <linux/futex.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
 
 #define SHM_MAGIC	0x31304d48534b4a4aULL	/* "JJKSHM01" */
-#define SHM_VERSION	1
+#define SHM_VERSION	2
 #define SHM_DBS		128
 
 #define LOCK_JOURNAL	0
@@ -89,6 +96,8 @@ struct shm {
 	uint64_t synced;	/* atomic: bytes of file sync_id known on disk */
 	uint64_t sync_id;	/* atomic */
 	uint64_t last_sync_us;	/* atomic */
+	uint32_t sync_seq;	/* futex word: bumped after every sync */
+	uint32_t pad2;
 	uint64_t next_txid;
 	uint64_t marker_seq;
 	uint64_t last_marker;	/* offset of the last marker in the current file */
@@ -868,6 +877,20 @@ sync_thread(void *arg)
 	return NULL;
 }
 
+static void
+futex_wait(uint32_t *word, uint32_t val, long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static void
+futex_wake_all(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 int
 jrn_writer_sync(struct jrn_writer *w, bool force)
 {
@@ -885,11 +908,23 @@ jrn_writer_sync(struct jrn_writer *w, bool force)
 		if (w->thr_running)
 			return 0;
 	}
-	if (ofd_lock(w->shm_fd, LOCK_SYNC, F_WRLCK, true) != 0)
-		return jk_errno(&w->err, errno, "cannot take the journal sync lock of '%s'", w->dir);
-	if (!covered(w))
-		rc = sync_now(w);
-	ofd_lock(w->shm_fd, LOCK_SYNC, F_UNLCK, true);
+	while (!covered(w)) {
+		uint32_t seq = __atomic_load_n(&w->shm->sync_seq, __ATOMIC_ACQUIRE);
+
+		if (ofd_lock(w->shm_fd, LOCK_SYNC, F_WRLCK, false) == 0) {
+			if (!covered(w))
+				rc = sync_now(w);
+			__atomic_add_fetch(&w->shm->sync_seq, 1, __ATOMIC_ACQ_REL);
+			ofd_lock(w->shm_fd, LOCK_SYNC, F_UNLCK, true);
+			futex_wake_all(&w->shm->sync_seq);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EACCES)
+			return jk_errno(&w->err, errno, "cannot take the journal sync lock of '%s'", w->dir);
+		futex_wait(&w->shm->sync_seq, seq, 2000000);
+	}
 	return rc;
 }
 
