@@ -514,6 +514,78 @@ test_chain_reads_files_in_order_and_names_a_missing_one(void **state)
 	buf_release(&b);
 }
 
+/*
+ * Random damage of every kind: whatever the bytes, the reader returns only
+ * whole records inside the valid end, forwards and backwards, and stops
+ * with one of its errors.  Run under VARIANT=san this is a small fuzzer.
+ */
+static void
+test_random_damage_never_returns_bytes_past_the_valid_end(void **state)
+{
+	struct buf b = BUF_INIT, c = BUF_INIT;
+	struct jrn_reader *r;
+	struct jrn_rec rec;
+	char path[4200];
+	uint64_t seed = 12345;
+	int iter, k, rc, fwd, back;
+
+	(void)state;
+	put_header(&b, 1, 0, NULL);
+	for (k = 0; k < 4; k++)
+		put_every_type(&b);
+	path_in(path, sizeof path, "fuzz");
+	for (iter = 0; iter < 3000; iter++) {
+		size_t len = b.len, i, n;
+
+		buf_reset(&c);
+		buf_add(&c, b.data, b.len);
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		n = 1 + (seed >> 60);
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			if (len <= JRN_HDR_MIN + 32)
+				break;
+			switch ((seed >> 33) % 4) {
+			case 0:		/* flip a byte */
+				c.data[(seed >> 8) % len] ^= (uint8_t)(1 + (seed >> 40) % 255);
+				break;
+			case 1:		/* overwrite a run with a length-like value */
+				put_u32(c.data + (seed >> 8) % (len - 4), (uint32_t)(seed >> 20) % 512);
+				break;
+			case 2:		/* cut */
+				len = JRN_HDR_MIN + (seed >> 8) % (len - JRN_HDR_MIN);
+				break;
+			default:	/* zero a run */
+				memset(c.data + (seed >> 8) % (len - 16), 0, 16);
+			}
+		}
+		write_file(path, c.data, len);
+		if (jrn_reader_open(path, &r, NULL) != 0)
+			continue;
+		fwd = 0;
+		while ((rc = jrn_reader_next(r, &rec)) == 0) {
+			assert_true(rec.offset + rec.len <= jrn_reader_valid_end(r));
+			assert_true(rec.offset + rec.len <= len);
+			fwd++;
+		}
+		assert_true(rc == 1 || rc == JK_ETORN || rc == JK_ECORRUPT);
+		back = 0;
+		while ((rc = jrn_reader_prev(r, &rec)) == 0) {
+			assert_true(rec.offset + rec.len <= jrn_reader_valid_end(r));
+			back++;
+		}
+		assert_true(rc == 1 || rc == JK_ECORRUPT);
+		if (rc == 1)
+			assert_int_equal(back, fwd);
+		jrn_reader_seek(r, (seed >> 8) % len);
+		while (jrn_reader_next(r, &rec) == 0)
+			assert_true(rec.offset + rec.len <= jrn_reader_valid_end(r));
+		jrn_reader_close(r);
+	}
+	buf_release(&b);
+	buf_release(&c);
+}
+
 int
 main(void)
 {
@@ -524,6 +596,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flipped_bits_name_the_damage_and_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_format_version_is_refused_naming_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_reads_files_in_order_and_names_a_missing_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_damage_never_returns_bytes_past_the_valid_end, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("jrn", tests, NULL, NULL);
 }
