@@ -82,4 +82,9 @@ expect 0 "load: 1000 sets" $jk load -n 1000 -t 10 -k 100 --seed 3
 expect 2 "needs a number" $jk load -n abc
 long=$(head -c 600 /dev/zero | tr '\0' x)
 expect 2 "column" $jk set "^L(\"$long\")" v
+# a bad settings file names its line and column
+$jk init "$d.3" >/dev/null || fail "init 3"
+sed -i 's/^commit: .*/comit: sync/' "$d.3/jrnkit.yaml"
+expect 1 "jrnkit.yaml:" $jk -I "$d.3" status
+expect 1 "unknown key 'comit'" $jk -I "$d.3" status
 echo "cli: all passed"
