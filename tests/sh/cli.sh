@@ -82,6 +82,19 @@ expect 0 "load: 1000 sets" $jk load -n 1000 -t 10 -k 100 --seed 3
 expect 2 "needs a number" $jk load -n abc
 long=$(head -c 600 /dev/zero | tr '\0' x)
 expect 2 "column" $jk set "^L(\"$long\")" v
+# load is deterministic for a seed and one process; -p 4 commits everything
+for n in a b; do
+	$jk init "$d.$n" >/dev/null || fail "init $n"
+	$jk -I "$d.$n" load -n 3000 -t 7 -k 500 -v 12 --kill-every 50 --seed 99 >/dev/null || fail "load $n"
+	$jk -I "$d.$n" zwrite >"load.$n"
+done
+cmp -s load.a load.b || fail "two loads with one seed differ"
+[ -s load.a ] || fail "load wrote nothing"
+$jk init "$d.p" >/dev/null
+expect 0 "load: 4000 sets, 0 kills, 400 commits by 4 processes" \
+	$jk -I "$d.p" load -n 4000 -t 10 -p 4 -k 1000000 --kill-every 0
+[ "$($jk -I "$d.p" zwrite | wc -l)" -ge 3990 ] || fail "-p 4 lost updates"
+
 # a bad settings file names its line and column
 $jk init "$d.3" >/dev/null || fail "init 3"
 sed -i 's/^commit: .*/comit: sync/' "$d.3/jrnkit.yaml"
