@@ -469,7 +469,7 @@ test_other_format_version_is_refused_naming_both(void **state)
 static void
 test_chain_reads_files_in_order_and_names_a_missing_one(void **state)
 {
-	char p[3][4200], *paths[3], msg[1200];
+	char p[3][4200], *paths[3], name[16];
 	struct buf b = BUF_INIT;
 	struct jrn_chain *c;
 	struct jrn_rec rec;
@@ -478,8 +478,8 @@ test_chain_reads_files_in_order_and_names_a_missing_one(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		snprintf(msg, sizeof msg, "c.%03d", i + 1);
-		path_in(p[i], sizeof p[i], msg);
+		snprintf(name, sizeof name, "c.%03d", i + 1);
+		path_in(p[i], sizeof p[i], name);
 		paths[i] = p[i];
 		buf_reset(&b);
 		put_header(&b, 100 + (uint64_t)i, i ? 99 + (uint64_t)i : 0, i ? p[i - 1] : NULL);
