@@ -118,6 +118,9 @@ $(DEPS_STAMP):
 
 # ---- build -----------------------------------------------------------------------
 
+# tests include their helpers as "util/x.h"
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Itests
+
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")

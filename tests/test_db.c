@@ -24,6 +24,7 @@
 
 #include "db.h"
 #include "gref.h"
+#include "util/tmpdir.h"
 
 struct fx {
 	char top[PATH_MAX / 2];	/* temporary directory, removed at the end */
@@ -162,23 +163,12 @@ assert_value(struct jk_db *db, const char *ref, const char *want)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	const char *tmp = getenv("TMPDIR");
 	struct jk_err err;
 
-	snprintf(fx->top, sizeof fx->top, "%s/test_db.XXXXXX", tmp ? tmp : "/tmp");
-	if (mkdtemp(fx->top) == NULL)
+	if (fx == NULL || tu_mkdtemp(fx->top, sizeof fx->top, "test_db") != 0)
 		return -1;
 	snprintf(fx->dir, sizeof fx->dir, "%s/db", fx->top);
 	if (db_create(fx->dir, &err) != 0 || db_open(fx->dir, 0, &fx->db, &err) != 0) {
@@ -195,7 +185,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	db_close(fx->db);
-	nftw(fx->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rmtree(fx->top);
 	free(fx);
 	return 0;
 }

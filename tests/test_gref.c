@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gref.h"
+#include "util/tmpdir.h"
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -1310,7 +1311,6 @@ gtm_setup(void **state)
 {
 	static struct gtm g;
 	const char *dist = getenv("gtm_dist");
-	const char *tmp = getenv("TMPDIR");
 	char path[PATH_MAX + 16];
 	FILE *f;
 
@@ -1321,8 +1321,7 @@ gtm_setup(void **state)
 		*state = NULL;
 		return 0;
 	}
-	snprintf(g.dir, sizeof g.dir, "%s/gtmXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(g.dir) == NULL)
+	if (tu_mkdtemp(g.dir, sizeof g.dir, "gtm") != 0)
 		return -1;
 	setenv("gtm_dist", g.dist, 1);
 	snprintf(path, sizeof path, "%s/g.gld", g.dir);
@@ -1369,13 +1368,8 @@ gtm_teardown(void **state)
 		buf_release(&g->nodes[i].val);
 	}
 	free(g->nodes);
-	{
-		char cmd[PATH_MAX + 32];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", g->dir);
-		if (system(cmd) != 0)
-			print_error("could not remove %s\n", g->dir);
-	}
+	if (tu_rmtree(g->dir) != 0)
+		print_error("could not remove %s\n", g->dir);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include "db.h"
 #include "inst.h"
+#include "util/tmpdir.h"
 
 /*
  * The fixture: a fresh directory under $TMPDIR, symlinks resolved.  Half of
@@ -48,33 +49,12 @@ pathf(char *out, const char *fmt, ...)
 static int
 setup(void **state)
 {
-	char tmpl[PATH_MAX], *real;
-	const char *base = getenv("TMPDIR");
-	struct fx *fx;
+	struct fx *fx = calloc(1, sizeof *fx);
 
-	if (base == NULL || base[0] == '\0')
-		base = "/tmp";
-	snprintf(tmpl, sizeof tmpl, "%s/test_inst.XXXXXX", base);
-	if (mkdtemp(tmpl) == NULL)
+	if (fx == NULL || tu_mkdtemp(fx->dir, sizeof fx->dir, "test_inst") != 0)
 		return -1;
-	if ((real = realpath(tmpl, NULL)) == NULL)
-		return -1;
-	fx = calloc(1, sizeof *fx);
-	if (fx == NULL || strlen(real) >= sizeof fx->dir)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s", real);
-	free(real);
 	*state = fx;
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -83,7 +63,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 	int rc;
 
-	rc = nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rc = tu_rmtree(fx->dir);
 	free(fx);
 	return rc;
 }

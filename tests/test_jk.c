@@ -19,19 +19,18 @@
 #include <unistd.h>
 
 #include "jk.h"
+#include "util/tmpdir.h"
 
 static char dir[4096];
 
 static int
 setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
 	struct jk_err err;
 	char d[4200];
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/jkXXXXXX", t ? t : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tu_mkdtemp(dir, sizeof dir - 8, "test_jk"), 0);
 	snprintf(d, sizeof d, "%s/inst", dir);
 	jk_err_clear(&err);
 	if (jk_init(d, &err) != 0)
@@ -43,11 +42,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[4200];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	*strrchr(dir, '/') = '\0';	/* the temp dir, not its inst/ */
+	return tu_rmtree(dir);
 }
 
 /* Change settings before the instance is opened. */

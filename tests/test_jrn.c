@@ -18,28 +18,23 @@
 
 #include "bytes.h"
 #include "jrn/jrn.h"
+#include "util/tmpdir.h"
 
 static char tmpdir[4096];
 
 static int
 setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "%s/jrnXXXXXX", t ? t : "/tmp");
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(tu_mkdtemp(tmpdir, sizeof tmpdir, "test_jrn"), 0);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[4200];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd);
+	return tu_rmtree(tmpdir);
 }
 
 /* A header with a previous path, so that the path fields are exercised. */
