@@ -52,7 +52,8 @@ map_file(struct jrn_reader *r)
 	r->size = (uint64_t)st.st_size;
 	if (r->size == 0)
 		return 0;
-	m = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->fd, 0);
+	/* Populated now: one pass through the page cache instead of a fault per page. */
+	m = mmap(NULL, r->size, PROT_READ, MAP_SHARED | MAP_POPULATE, r->fd, 0);
 	if (m == MAP_FAILED)
 		return jk_errno(&r->err, errno, "cannot map journal '%s'", r->path);
 	madvise(m, r->size, MADV_SEQUENTIAL);

@@ -117,6 +117,7 @@ struct jrn_writer {
 	int shm_fd;
 	struct shm *shm;
 	bool locked;
+	bool stale_checked;	/* check_stale has run in this process */
 	int fd;			/* current journal file, or -1 */
 	uint64_t fd_file_id;
 	uint64_t gen;		/* shm generation fd and cache belong to */
@@ -619,8 +620,13 @@ check_stale(struct jrn_writer *w)
 	struct shm *s = w->shm;
 	struct stat st;
 
-	if (w->fd < 0 || !s->journaling || s->need_switch)
+	/*
+	 * Once per process: while any writer lives, the state is kept exact;
+	 * a machine crash that could make it stale ends every process.
+	 */
+	if (w->stale_checked || w->fd < 0 || !s->journaling || s->need_switch)
 		return;
+	w->stale_checked = true;
 	if (fstat(w->fd, &st) == 0 && (uint64_t)st.st_size != s->end)
 		s->need_switch = 1;
 }
