@@ -1,6 +1,7 @@
 /*
- * test_ui.c - the line dialogue driven by answer scripts with exact
- * transcripts.
+ * test_ui.c - the menu engine: the menu file loader and its messages, the
+ * line dialogue driven by answer scripts with exact transcripts, and the
+ * menus of menus/ rendered and run.
  *
  * A script is a string of answers, one a line, read through fmemopen; what
  * the dialogue writes goes to an open_memstream and is compared whole with
@@ -25,6 +26,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "ui/menu.h"
 #include "ui/ui.h"
 
 /* --- fixture: a fresh directory, the working directory for the test ---------- */
@@ -50,7 +52,8 @@ setup(void **state)
 		return -1;
 	snprintf(fx->dir, sizeof fx->dir, "%s", real);
 	free(real);
-	if (getcwd(fx->old, sizeof fx->old) == NULL || chdir(fx->dir) != 0)
+	if (getcwd(fx->old, sizeof fx->old) == NULL || chdir(fx->dir) != 0 ||
+	    mkdir("menus", 0777) != 0)
 		return -1;
 	*state = fx;
 	return 0;
@@ -96,6 +99,16 @@ fmt(const char *f, ...)
 	return s;
 }
 
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* --- the caller's side: actions, conditions, variables ------------------------- */
 
 struct app {
@@ -103,6 +116,65 @@ struct app {
 	bool cluster, rollback, encryption;
 	int ret;		/* what the actions return */
 	const char *dir;	/* ${dir} */
+};
+
+static int
+record(void *ctx, const char *name)
+{
+	struct app *app = ctx;
+	size_t n = strlen(app->called);
+
+	snprintf(app->called + n, sizeof app->called - n, "%s%s", n > 0 ? " " : "", name);
+	return app->ret;
+}
+
+#define ACTION(n) \
+	static int act_##n(struct ui *ui, void *ctx) \
+	{ \
+		ui_puts(ui, "[" #n "]"); \
+		return record(ctx, #n); \
+	}
+ACTION(start)
+ACTION(stop)
+ACTION(switch)
+ACTION(restore)
+ACTION(dump)
+ACTION(purge)
+ACTION(options)
+ACTION(encryption)
+ACTION(status)
+ACTION(cluster_restore)
+ACTION(rollback)
+
+static const struct menu_action actions[] = {
+	{ "start", act_start }, { "stop", act_stop }, { "switch", act_switch },
+	{ "restore", act_restore }, { "dump", act_dump }, { "purge", act_purge },
+	{ "options", act_options }, { "encryption", act_encryption },
+	{ "status", act_status }, { "cluster_restore", act_cluster_restore },
+	{ "rollback", act_rollback }, { NULL, NULL },
+};
+
+static bool
+is_cluster(void *ctx)
+{
+	return ((struct app *)ctx)->cluster;
+}
+
+static bool
+has_rollback(void *ctx)
+{
+	return ((struct app *)ctx)->rollback;
+}
+
+static bool
+has_encryption(void *ctx)
+{
+	return ((struct app *)ctx)->encryption;
+}
+
+static const struct menu_cond conds[] = {
+	{ "cluster_member", is_cluster }, { "rollback_pending", has_rollback },
+	{ "encryption", has_encryption }, { NULL, NULL },
 };
 
 static const char *
@@ -116,6 +188,8 @@ app_var(void *ctx, const char *name)
 		return "/srv/clu/pij/CLUJRN.LOG";
 	return NULL;
 }
+
+static const struct menu_binds binds = { actions, conds, app_var };
 
 /* --- scripts ------------------------------------------------------------------ */
 
@@ -172,6 +246,487 @@ ask(const struct ui_prompt *p, const struct ui_ask_opts *o, const char *answers,
 	assert_string_equal(script_out(&s), want);
 	script_close(&s);
 	return rc;
+}
+
+/* --- loader ------------------------------------------------------------------- */
+
+/* Write text to menus/x.yaml, load it: it must fail with JK_EFORMAT and exactly msg. */
+static void
+load_fails(const char *text, const char *msg)
+{
+	struct menu_file *mf = (void *)1;
+	struct jk_err err;
+
+	put_file("menus/x.yaml", text);
+	jk_err_clear(&err);
+	assert_int_equal(menu_file_load("menus/x.yaml", &binds, &mf, &err), JK_EFORMAT);
+	assert_null(mf);
+	assert_string_equal(err.msg, msg);
+}
+
+static struct menu_file *
+load_ok(const char *text)
+{
+	struct menu_file *mf = NULL;
+	struct jk_err err;
+
+	put_file("menus/x.yaml", text);
+	jk_err_clear(&err);
+	if (menu_file_load("menus/x.yaml", &binds, &mf, &err) != 0)
+		fail_msg("%s", err.msg);
+	return mf;
+}
+
+static void
+test_load_reads_every_key_of_the_schema(void **state)
+{
+	struct menu_file *mf;
+	const struct ui_prompt *p;
+	const struct menu *m;
+
+	(void)state;
+	mf = load_ok(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    title: Options for ${dir}\n"
+	    "    style: choice\n"
+	    "    help: The help.\n"
+	    "    items:\n"
+	    "      - key: a\n"
+	    "        label: Start\n"
+	    "        action: start\n"
+	    "        when: cluster_member\n"
+	    "        hide: yes\n"
+	    "        help: |\n"
+	    "          Starts.\n"
+	    "      - {key: 12, available: false}\n"
+	    "prompts:\n"
+	    "  - id: n\n"
+	    "    text: How many?\n"
+	    "    kind: number\n"
+	    "    min: -3\n"
+	    "    max: 7\n"
+	    "    default: 2\n"
+	    "    help: Some.\n"
+	    "  - id: c\n"
+	    "    text: Type?\n"
+	    "    kind: choice\n"
+	    "    values: [JRN, CLUJRN]\n"
+	    "    default: clujrn\n"
+	    "  - id: p\n"
+	    "    text: File?\n"
+	    "    kind: path\n"
+	    "    dir: false\n"
+	    "    echo: arrow\n"
+	    "  - id: y\n"
+	    "    text: Sure?\n"
+	    "    kind: yesno\n"
+	    "    default: Y\n"
+	    "  - {id: g, text: Global ^, kind: global, default: ^A*}\n"
+	    "  - {id: t, text: \"Name:\", kind: text}\n");
+	m = menu_find(mf, "m");
+	assert_non_null(m);
+	assert_string_equal(m->title, "Options for ${dir}");
+	assert_int_equal(m->style, MENU_CHOICE);
+	assert_string_equal(m->help, "The help.");
+	assert_string_equal(m->items[0].key, "A");
+	assert_true(m->items[0].hide);
+	assert_string_equal(m->items[0].help, "Starts.\n");
+	assert_string_equal(m->items[1].key, "12");
+	assert_null(m->items[1].label);
+	assert_null(m->items[1].action);
+	p = menu_prompt(mf, "n");
+	assert_int_equal(p->kind, UI_NUMBER);
+	assert_true(p->has_min && p->has_max);
+	assert_int_equal(p->min, -3);
+	assert_int_equal(p->max, 7);
+	assert_string_equal(p->def, "2");
+	p = menu_prompt(mf, "c");
+	assert_int_equal(p->nvalues, 2);
+	assert_string_equal(p->values[1], "CLUJRN");
+	p = menu_prompt(mf, "p");
+	assert_int_equal(p->kind, UI_PATH);
+	assert_false(p->dir);
+	assert_int_equal(p->echo, UI_ECHO_ARROW);
+	p = menu_prompt(mf, "y");
+	assert_string_equal(p->def, "yes");	/* normalised */
+	assert_int_equal(menu_prompt(mf, "g")->kind, UI_GLOBAL);
+	assert_int_equal(menu_prompt(mf, "t")->kind, UI_TEXT);
+	assert_true(menu_prompt(mf, "t")->dir);	/* the default, unused */
+	menu_file_free(mf);
+}
+
+static void
+test_load_unknown_key_names_the_keys_allowed(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        lable: Start\n",
+	    "menus/x.yaml:5:9: unknown key 'lable' (an item has key, label, action, when, "
+	    "hide, available, help)");
+	load_fails("menu: []\n",
+	    "menus/x.yaml:1:1: unknown key 'menu' (a menu file has menus, prompts)");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    colour: red\n"
+	    "    items: []\n",
+	    "menus/x.yaml:3:5: unknown key 'colour' (a menu has id, title, style, help, items)");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: p\n"
+	    "    text: Sure?\n"
+	    "    kind: yesno\n"
+	    "    defualt: yes\n",
+	    "menus/x.yaml:5:5: unknown key 'defualt' (a prompt has id, text, kind, default, "
+	    "help, min, max, values, dir, echo)");
+}
+
+static void
+test_load_wrong_type_names_what_was_found(void **state)
+{
+	(void)state;
+	load_fails("- a\n- b\n", "menus/x.yaml:1:1: a menu file must be a mapping, not a list");
+	load_fails("menus: main\n", "menus/x.yaml:1:8: menus must be a list, not 'main'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      key: 1\n",
+	    "menus/x.yaml:4:7: items must be a list, not a mapping");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        label: [Start]\n"
+	    "        action: start\n",
+	    "menus/x.yaml:5:16: label must be text, not a list");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - 1\n",
+	    "menus/x.yaml:4:9: an item must be a mapping, not '1'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        label: Start\n"
+	    "        action: start\n"
+	    "        when: cluster_member\n"
+	    "        hide: maybe\n",
+	    "menus/x.yaml:8:15: hide must be true or false, not 'maybe'");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: n\n"
+	    "    text: How many?\n"
+	    "    kind: number\n"
+	    "    min: \"1\"\n",
+	    "menus/x.yaml:5:10: min must be a whole number, not '1'");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: n\n"
+	    "    text: How many?\n"
+	    "    kind: number\n"
+	    "    max: 1.5\n",
+	    "menus/x.yaml:5:10: max must be a whole number, not '1.5'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    style: fancy\n"
+	    "    items: []\n",
+	    "menus/x.yaml:3:12: style must be option or choice, not 'fancy'");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: p\n"
+	    "    text: Sure?\n"
+	    "    kind: bool\n",
+	    "menus/x.yaml:4:11: kind must be yesno, number, choice, path, global or text, "
+	    "not 'bool'");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: p\n"
+	    "    text: Where?\n"
+	    "    kind: path\n"
+	    "    echo: loud\n",
+	    "menus/x.yaml:5:11: echo must be spaced, arrow or none, not 'loud'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {[key]: 1}\n",
+	    "menus/x.yaml:4:10: expected a key name, found a list");
+}
+
+static void
+test_load_missing_required_key_points_at_the_mapping(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        action: start\n",
+	    "menus/x.yaml:4:9: missing key 'label'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - label: Start\n"
+	    "        action: start\n",
+	    "menus/x.yaml:4:9: missing key 'key'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        label: Start\n",
+	    "menus/x.yaml:4:9: missing key 'action'");
+	load_fails(
+	    "menus:\n"
+	    "  - title: Menu\n"
+	    "    items: []\n",
+	    "menus/x.yaml:2:5: missing key 'id'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n",
+	    "menus/x.yaml:2:5: missing key 'items'");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: p\n"
+	    "    kind: yesno\n",
+	    "menus/x.yaml:2:5: missing key 'text'");
+	load_fails(
+	    "prompts:\n"
+	    "  - id: p\n"
+	    "    text: Type?\n"
+	    "    kind: choice\n",
+	    "menus/x.yaml:2:5: missing key 'values'");
+}
+
+static void
+test_load_duplicate_option_key(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: 1, label: One, action: start}\n"
+	    "      - {key: 2, label: Two, action: stop}\n"
+	    "      - {key: 1, label: Again, action: dump}\n",
+	    "menus/x.yaml:6:15: duplicate option key '1' (first at line 4)");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: Q, label: Quit, action: start}\n"
+	    "      - {key: q, label: Quiet, action: stop}\n",
+	    "menus/x.yaml:5:15: duplicate option key 'Q' (first at line 4)");
+}
+
+static void
+test_load_bad_option_key(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: 01, label: One, action: start}\n",
+	    "menus/x.yaml:4:15: key must be a number from 1 to 99 or a letter other than "
+	    "E and H, not '01'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: e, label: Exit, action: start}\n",
+	    "menus/x.yaml:4:15: key must be a number from 1 to 99 or a letter other than "
+	    "E and H, not 'e'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: 100, label: Many, action: start}\n",
+	    "menus/x.yaml:4:15: key must be a number from 1 to 99 or a letter other than "
+	    "E and H, not '100'");
+}
+
+static void
+test_load_duplicate_id_across_menus_and_prompts(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: main\n"
+	    "    items:\n"
+	    "      - {key: 1, label: One, action: start}\n"
+	    "prompts:\n"
+	    "  - id: main\n"
+	    "    text: Sure?\n"
+	    "    kind: yesno\n",
+	    "menus/x.yaml:6:9: duplicate id 'main' (first at line 2)");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: p, text: A?, kind: yesno}\n"
+	    "  - {id: p, text: B?, kind: yesno}\n",
+	    "menus/x.yaml:3:10: duplicate id 'p' (first at line 2)");
+}
+
+static void
+test_load_duplicate_mapping_key(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        label: One\n"
+	    "        action: start\n"
+	    "        label: Uno\n",
+	    "menus/x.yaml:7:9: duplicate key 'label' (first at line 5)");
+}
+
+static void
+test_load_action_or_condition_not_registered(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        label: Start\n"
+	    "        action: strat\n",
+	    "menus/x.yaml:6:17: action 'strat' is not registered");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - key: 1\n"
+	    "        label: Start\n"
+	    "        action: start\n"
+	    "        when: clustr\n",
+	    "menus/x.yaml:7:15: condition 'clustr' is not registered");
+}
+
+static void
+test_load_checks_values_by_kind(void **state)
+{
+	(void)state;
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: p, text: Sure?, kind: yesno, min: 1}\n",
+	    "menus/x.yaml:2:39: min applies only to number prompts");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: p, text: Sure?, kind: text, values: [a]}\n",
+	    "menus/x.yaml:2:38: values applies only to choice prompts");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: p, text: Sure?, kind: text, echo: none}\n",
+	    "menus/x.yaml:2:38: echo applies only to path prompts");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: n, text: N?, kind: number, min: 5, max: 2}\n",
+	    "menus/x.yaml:2:50: max 2 is less than min 5");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: n, text: N?, kind: number, min: 1, max: 9, default: 10}\n",
+	    "menus/x.yaml:2:62: default must be a number in the range allowed, not '10'");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: y, text: Sure?, kind: yesno, default: perhaps}\n",
+	    "menus/x.yaml:2:48: default must be yes or no, not 'perhaps'");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: c, text: Type?, kind: choice, values: [JRN, CLUJRN], default: X}\n",
+	    "menus/x.yaml:2:72: default must be one of the values, not 'X'");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: c, text: Type?, kind: choice, values: [JRN, jrn]}\n",
+	    "menus/x.yaml:2:54: duplicate value 'jrn'");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: c, text: Type?, kind: choice, values: []}\n",
+	    "menus/x.yaml:2:48: values must not be empty");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: g, text: Global ^, kind: global, default: 9x}\n",
+	    "menus/x.yaml:2:52: default must be a global name pattern, not '9x'");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items: []\n",
+	    "menus/x.yaml:3:12: items must not be empty");
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: 1, label: One, action: start, hide: true}\n",
+	    "menus/x.yaml:4:45: hide applies only with when");
+	load_fails(
+	    "menus:\n"
+	    "  - id: \"\"\n"
+	    "    items: []\n",
+	    "menus/x.yaml:2:9: id must not be empty");
+}
+
+static void
+test_load_bad_variable_reference(void **state)
+{
+	(void)state;
+	load_fails(
+	    "menus:\n"
+	    "  - id: m\n"
+	    "    items:\n"
+	    "      - {key: 1, label: \"Dir ${di r}\", action: start}\n",
+	    "menus/x.yaml:4:25: label: '${di r}' is not a ${name}");
+	load_fails(
+	    "prompts:\n"
+	    "  - {id: p, text: \"In ${dir\", kind: text}\n",
+	    "menus/x.yaml:2:19: text: '${dir' is not a ${name}");
+}
+
+static void
+test_load_syntax_errors_and_files(void **state)
+{
+	struct menu_file *mf = (void *)1;
+	struct jk_err err;
+
+	(void)state;
+	load_fails("menus:\n  - id: m\n   items: []\n",
+	    "menus/x.yaml:3:4: did not find expected '-' indicator while parsing a "
+	    "block collection");
+	load_fails("menus: [\n", "menus/x.yaml:2:1: did not find expected node content "
+	    "while parsing a flow node");
+	load_fails("# nothing\n", "menus/x.yaml:1:1: no menus and no prompts: the file is empty");
+	load_fails("menus: *a\n", "menus/x.yaml:1:8: found undefined alias");
+	load_fails("prompts: []\n---\nmenus: []\n",
+	    "menus/x.yaml:2:1: expected one document, found more");
+	load_fails("prompts: [\xff]\n",
+	    "menus/x.yaml:1:11: invalid leading UTF-8 octet");
+
+	jk_err_clear(&err);
+	assert_int_equal(menu_file_load("menus/none.yaml", &binds, &mf, &err), JK_EIO);
+	assert_null(mf);
+	assert_string_equal(err.msg, "cannot open 'menus/none.yaml': No such file or directory");
+
+	/* Aliases resolve; an empty file of lists is fine. */
+	mf = load_ok(
+	    "prompts:\n"
+	    "  - &p {id: a, text: A?, kind: yesno}\n"
+	    "menus: []\n");
+	assert_non_null(menu_prompt(mf, "a"));
+	menu_file_free(mf);
 }
 
 /* --- templates and paths --------------------------------------------------------- */
@@ -687,11 +1242,191 @@ test_ask_global_pattern(void **state)
 	ui_answer_release(&a);
 }
 
+/* Prompts from a menu file, asked in the order of section 2's opening. */
+static void
+test_dialogue_from_menu_file_reads_like_section_2(void **state)
+{
+	struct fx *fx = *state;
+	struct menu_file *mf;
+	struct ui_answer a;
+	struct script s;
+	char *in, *want;
+	static const char *const ids[] = { "restore", "all", "imported", "dir", NULL };
+	int i;
+
+	mf = load_ok(
+	    "prompts:\n"
+	    "  - id: restore\n"
+	    "    text: Restore the Journal?\n"
+	    "    kind: yesno\n"
+	    "    default: yes\n"
+	    "  - id: all\n"
+	    "    text: Process all journaled globals in all directories?\n"
+	    "    kind: yesno\n"
+	    "  - id: imported\n"
+	    "    text: Are journal files imported from a different operating system?\n"
+	    "    kind: yesno\n"
+	    "    default: no\n"
+	    "  - id: dir\n"
+	    "    text: \"Directory to restore [? for help]:\"\n"
+	    "    kind: path\n"
+	    "    help: The directory of a database whose updates are to be restored.\n");
+	assert_int_equal(mkdir("acct", 0777), 0);
+	in = fmt("\nNo\n\n?\n%s/acct\n", fx->dir);
+	want = fmt(
+	    "Restore the Journal? Yes => Yes\n"
+	    "Process all journaled globals in all directories? No\n"
+	    "Are journal files imported from a different operating system? No => No\n"
+	    "Directory to restore [? for help]: ?\n"
+	    "The directory of a database whose updates are to be restored.\n"
+	    "Directory to restore [? for help]: %s/acct  %s/acct/\n", fx->dir, fx->dir);
+	ui_answer_init(&a);
+	script_open(&s, in);
+	for (i = 0; ids[i] != NULL; i++)
+		assert_int_equal(ui_ask(&s.ui, menu_prompt(mf, ids[i]), NULL, &a), 0);
+	assert_string_equal(script_out(&s), want);
+	script_close(&s);
+	ui_answer_release(&a);
+	menu_file_free(mf);
+	free(in);
+	free(want);
+}
+
+/* --- menus --------------------------------------------------------------------- */
+
+/* Run menu id of mf with the answers; the transcript must be want. */
+static int
+run_menu(const struct menu_file *mf, const char *id, struct app *app, const char *answers,
+    const char *want)
+{
+	struct script s;
+	int rc;
+
+	script_open(&s, answers);
+	rc = menu_run(&s.ui, menu_find(mf, id), &binds, app);
+	assert_string_equal(script_out(&s), want);
+	script_close(&s);
+	return rc;
+}
+
+/* spec/dialogues.md section 3, and a menu's help. */
+static const char clu_yaml[] =
+	"menus:\n"
+	"  - id: clumenu\n"
+	"    title: Cluster Journal Restore Menu\n"
+	"    style: choice\n"
+	"    help: |\n"
+	"      Restore the databases of a cluster from its members' journals.\n"
+	"    items:\n"
+	"      - key: 1\n"
+	"        label: Cluster journal restore\n"
+	"        action: restore\n"
+	"        help: |\n"
+	"          Restore from the cluster journal log,\n"
+	"\n"
+	"          merged in update order.\n"
+	"      - key: 2\n"
+	"        label: Generate common journal file from specific journal files\n"
+	"        action: dump\n"
+	"      - key: 3\n"
+	"        label: Cluster journal restore after backup restore\n"
+	"        action: status\n"
+	"        help: From the marker of the backup just restored.\n"
+	"      - key: 4\n"
+	"        label: Cluster journal restore corresponding to jrnkit backups\n"
+	"        action: purge\n"
+	"      - key: X\n"
+	"        label: Rollback in ${dir}\n"
+	"        action: rollback\n"
+	"        when: rollback_pending\n"
+	"        hide: true\n";
+
+static const char clu_screen[] =
+	"Cluster Journal Restore Menu\n"
+	"--------------------------------------------------------------\n"
+	"1) Cluster journal restore\n"
+	"2) Generate common journal file from specific journal files\n"
+	"3) Cluster journal restore after backup restore\n"
+	"4) Cluster journal restore corresponding to jrnkit backups\n"
+	"--------------------------------------------------------------\n"
+	"H) Display Help\n"
+	"E) Exit this utility\n"
+	"--------------------------------------------------------------\n"
+	"\n"
+	"Enter choice (1-4) or [E]xit/[H]elp? ";
+
+static void
+test_choice_menu_renders_as_section_3_and_helps(void **state)
+{
+	struct app app = { .dir = "/srv/db/" };
+	struct menu_file *mf;
+	char *want;
+
+	(void)state;
+	mf = load_ok(clu_yaml);
+	want = fmt("%sH\n"
+	    "Restore the databases of a cluster from its members' journals.\n"
+	    "1) Cluster journal restore\n"
+	    "   Restore from the cluster journal log,\n"
+	    "\n"
+	    "   merged in update order.\n"
+	    "2) Generate common journal file from specific journal files\n"
+	    "3) Cluster journal restore after backup restore\n"
+	    "   From the marker of the backup just restored.\n"
+	    "4) Cluster journal restore corresponding to jrnkit backups\n"
+	    "\n%sx\nenter one of the options shown, E to exit or H for help\n"
+	    "Enter choice (1-4) or [E]xit/[H]elp? 3\n[status]\n\n%s\n",
+	    clu_screen, clu_screen, clu_screen);
+	assert_int_equal(run_menu(mf, "clumenu", &app, "H\nx\n3\n\n", want), 0);
+	assert_string_equal(app.called, "status");
+	free(want);
+
+	/* The hidden item shows when its condition holds, with its variable filled. */
+	app.rollback = true;
+	app.called[0] = '\0';
+	want = fmt("Cluster Journal Restore Menu\n"
+	    "--------------------------------------------------------------\n"
+	    "1) Cluster journal restore\n"
+	    "2) Generate common journal file from specific journal files\n"
+	    "3) Cluster journal restore after backup restore\n"
+	    "4) Cluster journal restore corresponding to jrnkit backups\n"
+	    "X) Rollback in /srv/db/\n"
+	    "--------------------------------------------------------------\n"
+	    "H) Display Help\n"
+	    "E) Exit this utility\n"
+	    "--------------------------------------------------------------\n"
+	    "\n"
+	    "Enter choice (1-4) or [E]xit/[H]elp? x\n[rollback]\n\n");
+	{
+		struct script s;
+
+		script_open(&s, "x\n");
+		assert_int_equal(menu_run(&s.ui, menu_find(mf, "clumenu"), &binds, &app), 0);
+		assert_true(strncmp(script_out(&s), want, strlen(want)) == 0);
+		script_close(&s);
+	}
+	assert_string_equal(app.called, "rollback");
+	free(want);
+	menu_file_free(mf);
+}
+
 int
 main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_load_reads_every_key_of_the_schema),
+		T(test_load_unknown_key_names_the_keys_allowed),
+		T(test_load_wrong_type_names_what_was_found),
+		T(test_load_missing_required_key_points_at_the_mapping),
+		T(test_load_duplicate_option_key),
+		T(test_load_bad_option_key),
+		T(test_load_duplicate_id_across_menus_and_prompts),
+		T(test_load_duplicate_mapping_key),
+		T(test_load_action_or_condition_not_registered),
+		T(test_load_checks_values_by_kind),
+		T(test_load_bad_variable_reference),
+		T(test_load_syntax_errors_and_files),
 		T(test_expand_fills_known_names_and_keeps_the_rest),
 		T(test_canon_path_resolves_what_exists_and_joins_the_rest),
 		T(test_global_names_and_patterns),
@@ -708,6 +1443,8 @@ main(void)
 		T(test_ask_text_with_variables_and_placed_default),
 		T(test_ask_path_echoes_the_canonical_form),
 		T(test_ask_global_pattern),
+		T(test_dialogue_from_menu_file_reads_like_section_2),
+		T(test_choice_menu_renders_as_section_3_and_helps),
 	};
 #undef T
 	return cmocka_run_group_tests_name("ui", tests, NULL, NULL);
