@@ -191,6 +191,16 @@ app_var(void *ctx, const char *name)
 
 static const struct menu_binds binds = { actions, conds, app_var };
 
+/* The top of the source tree: $JRNKIT_SRC, else the directory the tests started in. */
+static char src_top[PATH_MAX];
+
+/* The menus/ of the source tree. */
+static char *
+src_menu(const char *name)
+{
+	return fmt("%s/menus/%s", src_top, name);
+}
+
 /* --- scripts ------------------------------------------------------------------ */
 
 struct script {
@@ -275,6 +285,33 @@ load_ok(const char *text)
 	if (menu_file_load("menus/x.yaml", &binds, &mf, &err) != 0)
 		fail_msg("%s", err.msg);
 	return mf;
+}
+
+static void
+test_load_main_menu_binds_every_item(void **state)
+{
+	struct menu_file *mf = NULL;
+	const struct menu *m;
+	struct jk_err err;
+	char *path = src_menu("main.yaml");
+
+	(void)state;
+	if (menu_file_load(path, &binds, &mf, &err) != 0)
+		fail_msg("%s", err.msg);
+	m = menu_find(mf, "main");
+	assert_non_null(m);
+	assert_int_equal(m->nitems, 12);
+	assert_int_equal(m->style, MENU_OPTION);
+	assert_string_equal(m->items[3].key, "4");
+	assert_ptr_equal(m->items[3].action->run, act_restore);
+	assert_ptr_equal(m->items[9].when->test, is_cluster);
+	assert_ptr_equal(m->items[10].when->test, has_rollback);
+	assert_ptr_equal(m->items[7].when->test, has_encryption);
+	assert_true(m->items[11].never);
+	assert_null(menu_find(mf, "nope"));
+	assert_null(menu_prompt(mf, "main"));
+	menu_file_free(mf);
+	free(path);
 }
 
 static void
@@ -1294,6 +1331,53 @@ test_dialogue_from_menu_file_reads_like_section_2(void **state)
 
 /* --- menus --------------------------------------------------------------------- */
 
+/* spec/dialogues.md section 1, with "Option? " as the operator sees it. */
+static const char main_screen[] =
+	" 1) Begin Journaling (jrnkit start)\n"
+	" 2) Stop Journaling (jrnkit stop)\n"
+	" 3) Switch Journal File (jrnkit switch)\n"
+	" 4) Restore Globals From Journal (jrnresto)\n"
+	" 5) Display Journal File (jrndump)\n"
+	" 6) Purge Journal Files (jrnkit purge)\n"
+	" 7) Edit Journal Properties (jrnkit options)\n"
+	" 8) Activate or Deactivate Journal Encryption\n"
+	" 9) Display Journal status (jrnkit status)\n"
+	"10) Cluster Journal Restore (jrnresto -c)\n"
+	"11) Manage pending or in progress transaction rollback\n"
+	"12) -not available-\n"
+	"\n"
+	"Option? ";
+
+/* The same on an instance that is no cluster member, with no rollback pending. */
+static const char main_screen_single[] =
+	" 1) Begin Journaling (jrnkit start)\n"
+	" 2) Stop Journaling (jrnkit stop)\n"
+	" 3) Switch Journal File (jrnkit switch)\n"
+	" 4) Restore Globals From Journal (jrnresto)\n"
+	" 5) Display Journal File (jrndump)\n"
+	" 6) Purge Journal Files (jrnkit purge)\n"
+	" 7) Edit Journal Properties (jrnkit options)\n"
+	" 8) -not available-\n"
+	" 9) Display Journal status (jrnkit status)\n"
+	"10) -not available-\n"
+	"11) -not available-\n"
+	"12) -not available-\n"
+	"\n"
+	"Option? ";
+
+static struct menu_file *
+load_main(void)
+{
+	struct menu_file *mf = NULL;
+	struct jk_err err;
+	char *path = src_menu("main.yaml");
+
+	if (menu_file_load(path, &binds, &mf, &err) != 0)
+		fail_msg("%s", err.msg);
+	free(path);
+	return mf;
+}
+
 /* Run menu id of mf with the answers; the transcript must be want. */
 static int
 run_menu(const struct menu_file *mf, const char *id, struct app *app, const char *answers,
@@ -1307,6 +1391,121 @@ run_menu(const struct menu_file *mf, const char *id, struct app *app, const char
 	assert_string_equal(script_out(&s), want);
 	script_close(&s);
 	return rc;
+}
+
+static void
+test_main_menu_renders_as_section_1(void **state)
+{
+	struct app app = { .cluster = true, .rollback = true, .encryption = true };
+	struct buf screen = BUF_INIT, prompt = BUF_INIT;
+	struct menu_file *mf = load_main();
+	char *want;
+
+	(void)state;
+	assert_int_equal(menu_render(menu_find(mf, "main"), &binds, &app, &screen, &prompt), 0);
+	assert_string_equal(prompt.data, "Option? ");
+	assert_int_equal(buf_adds(&screen, buf_str(&prompt)), 0);
+	assert_string_equal(buf_str(&screen), main_screen);
+
+	/* Enter leaves at once. */
+	want = fmt("%s\n", main_screen);
+	assert_int_equal(run_menu(mf, "main", &app, "\n", want), 0);
+	assert_string_equal(app.called, "");
+	free(want);
+	buf_release(&screen);
+	buf_release(&prompt);
+	menu_file_free(mf);
+}
+
+static void
+test_main_menu_conditions_false_read_not_available(void **state)
+{
+	struct app app = { 0 };
+	struct menu_file *mf = load_main();
+	char *want;
+
+	(void)state;
+	want = fmt("%sE\n", main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "E\n", want), 0);
+	free(want);
+
+	/* Unavailable items cannot be chosen; nothing runs. */
+	want = fmt("%s10\noption 10 is not available\nOption? 11\n"
+	    "option 11 is not available\nOption? 12\noption 12 is not available\nOption? 8\n"
+	    "option 8 is not available\nOption? e\n", main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "10\n11\n12\n8\ne\n", want), 0);
+	assert_string_equal(app.called, "");
+	free(want);
+	menu_file_free(mf);
+}
+
+/* A cluster member, with no rollback pending and no encryption. */
+static const char main_screen_member[] =
+	" 1) Begin Journaling (jrnkit start)\n"
+	" 2) Stop Journaling (jrnkit stop)\n"
+	" 3) Switch Journal File (jrnkit switch)\n"
+	" 4) Restore Globals From Journal (jrnresto)\n"
+	" 5) Display Journal File (jrndump)\n"
+	" 6) Purge Journal Files (jrnkit purge)\n"
+	" 7) Edit Journal Properties (jrnkit options)\n"
+	" 8) -not available-\n"
+	" 9) Display Journal status (jrnkit status)\n"
+	"10) Cluster Journal Restore (jrnresto -c)\n"
+	"11) -not available-\n"
+	"12) -not available-\n"
+	"\n"
+	"Option? ";
+
+static void
+test_main_menu_choice_runs_its_action_and_redraws(void **state)
+{
+	struct app app = { .cluster = true };
+	struct menu_file *mf = load_main();
+	const char *m = main_screen_member;
+	char *want;
+
+	(void)state;
+	want = fmt("%s4\n[restore]\n\n%s 9 \n[status]\n\n%s10\n[cluster_restore]\n\n%s\n",
+	    m, m, m, m);
+	assert_int_equal(run_menu(mf, "main", &app, "4\n 9 \n10\n\n", want), 0);
+	assert_string_equal(app.called, "restore status cluster_restore");
+	free(want);
+	menu_file_free(mf);
+}
+
+static void
+test_menu_unknown_choice_is_refused_without_redraw(void **state)
+{
+	struct app app = { .cluster = true, .rollback = true, .encryption = true };
+	struct menu_file *mf = load_main();
+	char *want;
+
+	(void)state;
+	want = fmt("%s13\nenter one of the options shown, E to exit or H for help\n"
+	    "Option? start\nenter one of the options shown, E to exit or H for help\n"
+	    "Option? ^\n", main_screen);
+	assert_int_equal(run_menu(mf, "main", &app, "13\nstart\n^\n", want), 0);
+	assert_string_equal(app.called, "");
+	free(want);
+	menu_file_free(mf);
+}
+
+static void
+test_menu_end_of_input_leaves(void **state)
+{
+	struct app app = { 0 };
+	struct menu_file *mf = load_main();
+	char *want;
+
+	(void)state;
+	want = fmt("%s\n", main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "", want), 0);
+	free(want);
+	want = fmt("%s1\n[start]\n\n%s\n", main_screen_single, main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "1", want), 0);
+	assert_string_equal(app.called, "start");
+	free(want);
+	menu_file_free(mf);
 }
 
 /* spec/dialogues.md section 3, and a menu's help. */
@@ -1410,11 +1609,47 @@ test_choice_menu_renders_as_section_3_and_helps(void **state)
 	menu_file_free(mf);
 }
 
+static void
+test_menu_action_may_leave_or_fail(void **state)
+{
+	struct app app = { .ret = MENU_LEAVE };
+	struct menu_file *mf = load_main();
+	char *want;
+
+	(void)state;
+	want = fmt("%s2\n[stop]\n", main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "2\n3\n", want), 0);
+	assert_string_equal(app.called, "stop");
+	free(want);
+
+	app.ret = JK_EIO;
+	app.called[0] = '\0';
+	want = fmt("%s3\n[switch]\n", main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "3\n2\n", want), JK_EIO);
+	assert_string_equal(app.called, "switch");
+	free(want);
+
+	/* An action whose dialogue backed out: the menu again. */
+	app.ret = UI_BACK;
+	app.called[0] = '\0';
+	want = fmt("%s5\n[dump]\n\n%s\n", main_screen_single, main_screen_single);
+	assert_int_equal(run_menu(mf, "main", &app, "5\n\n", want), 0);
+	free(want);
+	menu_file_free(mf);
+}
+
 int
 main(void)
 {
+	const char *top = getenv("JRNKIT_SRC");
+
+	if (top != NULL && top[0] != '\0')
+		snprintf(src_top, sizeof src_top, "%s", top);
+	else if (getcwd(src_top, sizeof src_top) == NULL)
+		return 1;
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_load_main_menu_binds_every_item),
 		T(test_load_reads_every_key_of_the_schema),
 		T(test_load_unknown_key_names_the_keys_allowed),
 		T(test_load_wrong_type_names_what_was_found),
@@ -1444,7 +1679,13 @@ main(void)
 		T(test_ask_path_echoes_the_canonical_form),
 		T(test_ask_global_pattern),
 		T(test_dialogue_from_menu_file_reads_like_section_2),
+		T(test_main_menu_renders_as_section_1),
+		T(test_main_menu_conditions_false_read_not_available),
+		T(test_main_menu_choice_runs_its_action_and_redraws),
+		T(test_menu_unknown_choice_is_refused_without_redraw),
+		T(test_menu_end_of_input_leaves),
 		T(test_choice_menu_renders_as_section_3_and_helps),
+		T(test_menu_action_may_leave_or_fail),
 	};
 #undef T
 	return cmocka_run_group_tests_name("ui", tests, NULL, NULL);
