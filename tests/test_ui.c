@@ -13,11 +13,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
+#include <pty.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1638,6 +1642,174 @@ test_menu_action_may_leave_or_fail(void **state)
 	menu_file_free(mf);
 }
 
+/* --- terminal mode ------------------------------------------------------------- */
+
+/*
+ * Read the pty master into seen until want shows after *from (then *from
+ * moves past it); false after 10 s without it or at the end of output.
+ */
+static bool
+pty_wait(int fd, struct buf *seen, size_t *from, const char *want)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	const char *hit;
+	char chunk[512];
+	ssize_t n;
+	size_t i;
+
+	for (;;) {
+		if ((hit = strstr(buf_str(seen) + *from, want)) != NULL) {
+			*from = (size_t)(hit - buf_str(seen)) + strlen(want);
+			return true;
+		}
+		if (poll(&pfd, 1, 10000) <= 0)
+			return false;
+		if ((n = read(fd, chunk, sizeof chunk)) <= 0)
+			return false;
+		for (i = 0; i < (size_t)n; i++)	/* readline pads with NULs */
+			if (chunk[i] != '\0')
+				assert_int_equal(buf_addc(seen, (uint8_t)chunk[i]), 0);
+	}
+}
+
+static void
+pty_send(int fd, const char *s)
+{
+	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+static const char *const global_words[] = { "Acct", "Bal", "Balance", NULL };
+
+/*
+ * The child's side: three questions on the terminal, the answers into the
+ * file "result", one a line, then a fourth that must meet end of input.
+ */
+static int
+pty_child(int tty, const char *statedir)
+{
+	struct ui_prompt dir = {
+		.text = "Directory to restore [? for help]:", .kind = UI_PATH, .dir = true,
+	};
+	struct ui_prompt glo = { .text = "Global ^", .kind = UI_GLOBAL };
+	struct ui_ask_opts gopts = { .words = global_words };
+	struct ui_answer a;
+	struct ui ui;
+	FILE *res;
+
+	alarm(30);	/* a child stuck on a terminal nobody writes to must not outlive the test */
+	/* The terminal as a program meets it: its own, on stdin and stdout. */
+	if (setsid() < 0 || ioctl(tty, TIOCSCTTY, 0) != 0 || dup2(tty, 0) != 0 ||
+	    dup2(tty, 1) != 1 || close(tty) != 0 ||
+	    setenv("XDG_STATE_HOME", statedir, 1) != 0 || setenv("TERM", "xterm", 1) != 0)
+		return 10;
+	if ((res = fopen("result", "w")) == NULL)
+		return 11;
+	if (ui_init(&ui, stdin, stdout, 0) != 0 || !ui.tty)
+		return 12;
+	ui_answer_init(&a);
+	if (ui_ask(&ui, &dir, NULL, &a) != 0)
+		return 13;
+	fprintf(res, "%s\n", buf_str(&a.text));
+	if (ui_ask(&ui, &glo, &gopts, &a) != 0)
+		return 14;
+	fprintf(res, "%s\n", buf_str(&a.text));
+	if (ui_ask(&ui, &restore_q, NULL, &a) != 0)
+		return 15;
+	fprintf(res, "%s\n", buf_str(&a.text));
+	if (ui_ask(&ui, &restore_q, NULL, &a) != UI_BACK || !ui.eof)
+		return 16;
+	ui_answer_release(&a);
+	ui_release(&ui);
+	return fclose(res) == 0 && fflush(stdout) == 0 ? 0 : 17;
+}
+
+static void
+test_terminal_mode_reads_with_readline(void **state)
+{
+	struct fx *fx = *state;
+	struct winsize ws = { .ws_row = 40, .ws_col = 200 };
+	struct buf seen = BUF_INIT;
+	char *statedir, *want, *hist;
+	size_t from = 0;
+	int master, slave, status;
+	FILE *f;
+	char line[PATH_MAX];
+	pid_t pid;
+
+	if (openpty(&master, &slave, NULL, NULL, &ws) != 0)
+		skip();
+	assert_int_equal(mkdir("srv", 0777), 0);
+	assert_int_equal(mkdir("srv/db", 0777), 0);
+	assert_int_equal(mkdir("srv/db/acct", 0777), 0);
+	statedir = fmt("%s/state", fx->dir);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(master);
+		_exit(pty_child(slave, statedir));
+	}
+	close(slave);
+
+	/* Tab completes a file name: "sr" to "srv/". */
+	assert_true(pty_wait(master, &seen, &from, "Directory to restore [? for help]: "));
+	pty_send(master, "sr\t");
+	assert_true(pty_wait(master, &seen, &from, "srv/"));
+	pty_send(master, "db/acct\r");
+	/* The line redrawn with the canonical echo. */
+	want = fmt("\033[A\rDirectory to restore [? for help]: srv/db/acct  %s/srv/db/acct/",
+	    fx->dir);
+	assert_true(pty_wait(master, &seen, &from, want));
+	free(want);
+
+	/* Tab completes the caller's words: "Ac" to "Acct". */
+	assert_true(pty_wait(master, &seen, &from, "Global ^"));
+	pty_send(master, "Ac\t");
+	assert_true(pty_wait(master, &seen, &from, "Acct"));
+	pty_send(master, "\r");
+
+	/* Enter takes the default, and the line shows it. */
+	assert_true(pty_wait(master, &seen, &from, "Restore the Journal? Yes => "));
+	pty_send(master, "\r");
+	assert_true(pty_wait(master, &seen, &from, "\033[A\rRestore the Journal? Yes => Yes"));
+
+	/* Ctrl-D: end of input. */
+	assert_true(pty_wait(master, &seen, &from, "Restore the Journal? Yes => "));
+	pty_send(master, "\004");
+	while (pty_wait(master, &seen, &from, "\1"))
+		;	/* drain until the child is gone */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(master);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	f = fopen("result", "r");
+	assert_non_null(f);
+	want = fmt("%s/srv/db/acct/\n", fx->dir);
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line, want);
+	free(want);
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line, "Acct\n");
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line, "Yes\n");
+	fclose(f);
+
+	/* The history file: what was typed, blank answers left out. */
+	hist = fmt("%s/jrnkit/history", statedir);
+	f = fopen(hist, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line, "srv/db/acct\n");
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line, "Acct \n");
+	assert_null(fgets(line, sizeof line, f));
+	fclose(f);
+	free(hist);
+	free(statedir);
+	buf_release(&seen);
+}
+
 int
 main(void)
 {
@@ -1686,6 +1858,7 @@ main(void)
 		T(test_menu_end_of_input_leaves),
 		T(test_choice_menu_renders_as_section_3_and_helps),
 		T(test_menu_action_may_leave_or_fail),
+		T(test_terminal_mode_reads_with_readline),
 	};
 #undef T
 	return cmocka_run_group_tests_name("ui", tests, NULL, NULL);
