@@ -205,18 +205,17 @@ yesno(const char *s)
 	return -1;
 }
 
-/* A whole number, optionally signed, nothing else: 0, or -1. */
-static int
-number(const char *s, long long *v)
+bool
+ui_number(const char *s, long long *v)
 {
 	const char *digits = s + (s[0] == '-' || s[0] == '+');
 	char *end;
 
 	if (digits[0] == '\0' || strspn(digits, "0123456789") != strlen(digits))
-		return -1;
+		return false;
 	errno = 0;
 	*v = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0' ? 0 : -1;
+	return errno == 0 && *end == '\0';
 }
 
 /* What a question wants, as said after a bad answer (and as the help of last resort). */
@@ -272,7 +271,7 @@ judge(const struct ui_prompt *p, const char *s, struct ui_answer *a, struct buf 
 		a->yes = r == 1;
 		return buf_adds(t, a->yes ? "Yes" : "No");
 	case UI_NUMBER:
-		if (number(s, &a->num) != 0 || (p->has_min && a->num < p->min) ||
+		if (!ui_number(s, &a->num) || (p->has_min && a->num < p->min) ||
 		    (p->has_max && a->num > p->max))
 			return 1;
 		return buf_addf(t, "%lld", a->num);

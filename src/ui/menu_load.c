@@ -272,20 +272,6 @@ get_flag(struct ld *ld, const struct field *f, bool *out)
 	return 0;
 }
 
-/* A whole number in s: 0, or -1. */
-static int
-parse_ll(const char *s, long long *v)
-{
-	const char *d = s + (s[0] == '-' || s[0] == '+');
-	char *end;
-
-	if (d[0] == '\0' || strspn(d, "0123456789") != strlen(d))
-		return -1;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0' ? 0 : -1;
-}
-
 static int
 get_int(struct ld *ld, const struct field *f, long long *out)
 {
@@ -294,7 +280,7 @@ get_int(struct ld *ld, const struct field *f, long long *out)
 	if ((rc = scalar(ld, f, "a whole number")) != 0)
 		return rc;
 	if (f->val->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-	    parse_ll(sval(f->val), out) != 0)
+	    !ui_number(sval(f->val), out))
 		return at(ld, f->val->start_mark, "%s must be a whole number, not '%.*s'",
 		    f->name, SHOW, sval(f->val));
 	return 0;
@@ -537,7 +523,7 @@ check_default(struct ld *ld, const struct field *f, struct ui_prompt *p)
 		p->def = yn ? "yes" : "no";
 		return 0;
 	case UI_NUMBER:
-		if (parse_ll(d, &v) != 0 || (p->has_min && v < p->min) ||
+		if (!ui_number(d, &v) || (p->has_min && v < p->min) ||
 		    (p->has_max && v > p->max))
 			return at(ld, f->val->start_mark,
 			    "default must be a number in the range allowed, not '%.*s'", SHOW, d);

@@ -191,6 +191,12 @@ bool ui_template_ok(const char *tmpl, size_t *bad);
 int ui_canon_path(const char *path, bool dir, struct buf *out);
 
 /*
+ * Whether s is a whole number as a number prompt takes it: an optional sign
+ * and digits, nothing else, within long long; the value into *v.
+ */
+bool ui_number(const char *s, long long *v);
+
+/*
  * Whether s is a global name pattern (without the '^'): a letter, '%', '*'
  * or '?', then letters, digits, '*', '?', '.'; at most 31 characters.
  */
