@@ -557,7 +557,7 @@ set_value(struct inst_conf *c, const struct key *k, const struct scalar *v,
     const char *instdir, struct jk_err *err)
 {
 	char *field = (char *)c + k->off;
-	uint64_t x, mul;
+	uint64_t x = 0, mul;
 	size_t len;
 	int m, r;
 
