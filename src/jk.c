@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dblock.h"
+
 #define TX_FLUSH	(4u << 20)
 #define MAX_DBS		64
 
@@ -35,6 +37,8 @@ struct jkdb {
 	uint32_t dbnum;		/* in the journal file of writer generation gen */
 	uint64_t gen;		/* 0: not known */
 	struct db_txn *txn;	/* open write transaction, or NULL */
+	struct dblock *use;	/* restore.lock held shared since the first update */
+	bool nolock;		/* restore.lock could not be opened: writes go on without it */
 };
 
 struct jk {
@@ -116,8 +120,10 @@ jk_close(struct jk *j)
 	if (j->tlevel > 0)
 		jk_trollback(j);
 	jrn_writer_close(j->w);
-	for (i = 0; i < j->ndbs; i++)
+	for (i = 0; i < j->ndbs; i++) {
 		db_close(j->dbs[i].db);
+		dblock_close(j->dbs[i].use);
+	}
 	buf_release(&j->tx);
 	buf_release(&j->scratch);
 	free(j);
@@ -235,6 +241,7 @@ jk_db_release(struct jk *j, struct jk_db *db)
 	if (d == NULL || d->txn != NULL)
 		return;
 	db_close(d->db);
+	dblock_close(d->use);
 	*d = j->dbs[--j->ndbs];
 }
 
@@ -535,6 +542,17 @@ begin_update(struct jk *j, struct jk_db *db, uint8_t type, struct jkdb **dp,
 
 	if (d == NULL)
 		return jk_errf(&j->err, JK_EUSAGE, "database %s is not mounted in this instance", db_path(db));
+	if (d->use == NULL && !d->nolock) {
+		/* A database being restored is not written (dblock.h). */
+		struct jk_err e;
+
+		rc = dblock_open(db_path(db), false, &d->use, &e);
+		if (rc == JK_ELOCKED) {
+			j->err = e;
+			return rc;
+		}
+		d->nolock = rc != 0;
+	}
 	if (j->tlevel == 0) {
 		if ((rc = lock(j)) != 0)
 			return rc;

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dblock.h"
 #include "jk.h"
 #include "util/tmpdir.h"
 
@@ -746,6 +747,78 @@ test_damaged_last_file_is_left_and_writing_goes_on(void **state)
 	inst_log_free(paths, n);
 }
 
+/*
+ * restore.lock: a process holding it exclusively (a restore) makes updates
+ * refuse the database; a process that has written the database makes an
+ * exclusive hold refuse; within one process the holds share one lock.
+ */
+static void
+test_restore_lock_and_writers_refuse_each_other(void **state)
+{
+	struct jk_db *db;
+	struct jk *j;
+	struct dblock *l, *l2;
+	struct jk_err err;
+	struct jk_key k;
+	char canon[4200], c;
+	int go[2], done[2], status;
+	pid_t pid;
+
+	(void)state;
+	j = open_jk(&db);
+	snprintf(canon, sizeof canon, "%s", db_path(db));
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct dblock *x;
+
+		if (dblock_open(canon, true, &x, NULL) != 0)
+			_exit(1);
+		if (write(go[1], "g", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	assert_int_equal(read(go[0], &c, 1), 1);
+	ref(&k, "^R");
+	assert_int_equal(jk_set(j, db, &k, (const uint8_t *)"1", 1), JK_ELOCKED);
+	assert_non_null(strstr(jk_err(j)->msg, "is being restored by another process"));
+	assert_int_equal(write(done[1], "d", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	set(j, db, "^R", "1");	/* the restore is over: the writer holds it shared now */
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct dblock *x;
+		struct jk_err e;
+
+		if (dblock_open(canon, true, &x, &e) != JK_ELOCKED || strstr(e.msg, "is in use") == NULL)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* this process's own writer does not stand in the way of its restore */
+	jk_err_clear(&err);
+	assert_int_equal(dblock_open(canon, true, &l, &err), 0);
+	assert_int_equal(dblock_open(canon, true, &l2, &err), 0);
+	set(j, db, "^R", "2");
+	dblock_close(l2);
+	dblock_close(l);
+	jk_close(j);
+	/* every hold given back: an exclusive one is free again */
+	assert_int_equal(dblock_open(canon, true, &l, &err), 0);
+	dblock_close(l);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 int
 main(void)
 {
@@ -766,6 +839,7 @@ main(void)
 		T(test_dead_writer_after_append_is_redone),
 		T(test_sigkilled_writer_leaves_a_consistent_journal),
 		T(test_damaged_last_file_is_left_and_writing_goes_on),
+		T(test_restore_lock_and_writers_refuse_each_other),
 #undef T
 	};
 	return cmocka_run_group_tests_name("jk", tests, NULL, NULL);

@@ -510,6 +510,73 @@ test_chain_reads_files_in_order_and_names_a_missing_one(void **state)
 }
 
 /*
+ * A damaged middle file: the chain says which file failed; skipping it goes
+ * on with the next.  A broken link can be let through on request.
+ */
+static void
+test_chain_skips_a_damaged_file_on_request(void **state)
+{
+	char p[3][4200], *paths[3], name[32];
+	struct buf b = BUF_INIT;
+	struct jrn_chain *c;
+	struct jrn_rec rec;
+	size_t hdr = 0;
+	int i, n = 0, per = 0, rc, errors = 0;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "s.%03d", i + 1);
+		path_in(p[i], sizeof p[i], name);
+		paths[i] = p[i];
+		buf_reset(&b);
+		put_header(&b, 200 + (uint64_t)i, i ? 199 + (uint64_t)i : 0, i ? p[i - 1] : NULL);
+		hdr = b.len;
+		per = put_every_type(&b);
+		if (i == 1)
+			b.data[hdr + 60] ^= 0x55;	/* inside the first record's payload */
+		write_file(p[i], b.data, b.len);
+	}
+	assert_int_equal(jrn_chain_open(paths, 3, &c, NULL), 0);
+	for (;;) {
+		rc = jrn_chain_next(c, &rec, NULL);
+		if (rc == 0) {
+			n++;
+			continue;
+		}
+		if (rc > 0)
+			break;
+		assert_int_equal(rc, JK_ECORRUPT);
+		assert_int_equal(jrn_chain_index(c), 1);
+		assert_non_null(strstr(jrn_chain_err(c)->msg, p[1]));
+		errors++;
+		jrn_chain_skip(c);
+	}
+	assert_int_equal(errors, 1);
+	assert_int_equal(n, 2 * per);
+	jrn_chain_close(c);
+
+	/* file 3 does not follow file 1: refused, then read when links are not checked */
+	paths[1] = p[2];
+	assert_int_equal(jrn_chain_open(paths, 2, &c, NULL), 0);
+	n = 0;
+	while ((rc = jrn_chain_next(c, &rec, NULL)) == 0)
+		n++;
+	assert_int_equal(rc, JK_ECORRUPT);
+	assert_int_equal(jrn_chain_index(c), 1);
+	assert_int_equal(jrn_chain_next(c, &rec, NULL), JK_ECORRUPT);	/* asked again, same answer */
+	jrn_chain_close(c);
+	assert_int_equal(jrn_chain_open(paths, 2, &c, NULL), 0);
+	jrn_chain_check_links(c, false);
+	n = 0;
+	while ((rc = jrn_chain_next(c, &rec, NULL)) == 0)
+		n++;
+	assert_int_equal(rc, 1);
+	assert_int_equal(n, 2 * per);
+	jrn_chain_close(c);
+	buf_release(&b);
+}
+
+/*
  * Random damage of every kind: whatever the bytes, the reader returns only
  * whole records inside the valid end, forwards and backwards, and stops
  * with one of its errors.  Run under VARIANT=san this is a small fuzzer.
@@ -591,6 +658,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flipped_bits_name_the_damage_and_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_format_version_is_refused_naming_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_reads_files_in_order_and_names_a_missing_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_skips_a_damaged_file_on_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_damage_never_returns_bytes_past_the_valid_end, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("jrn", tests, NULL, NULL);

@@ -88,6 +88,16 @@ const struct jk_err *jrn_chain_err(const struct jrn_chain *c);
  * the message of the last (borrowed).
  */
 unsigned jrn_chain_torn(const struct jrn_chain *c, const char **last);
+/* Index in paths of the file being read, or whose opening or reading failed last. */
+size_t jrn_chain_index(const struct jrn_chain *c);
+/* Whether to check each file's previous-file link (default yes). */
+void jrn_chain_check_links(struct jrn_chain *c, bool check);
+/*
+ * After an error: give up what is left of the current file (or the file
+ * that could not be opened or does not link) and go on with the next one,
+ * whose link to the file given up is not checked.
+ */
+void jrn_chain_skip(struct jrn_chain *c);
 
 /* ---- writer ------------------------------------------------------------- */
 

@@ -360,6 +360,8 @@ struct jrn_chain {
 	size_t n, i;
 	struct jrn_reader *cur;
 	uint64_t prev_id;
+	bool links;		/* check that each file names the one before it */
+	bool nolink;		/* ... except the next one: the one before was given up */
 	unsigned torn;		/* files that ended torn before the last */
 	struct jk_err warn;	/* the last of them */
 	struct jk_err err;
@@ -376,6 +378,7 @@ jrn_chain_open(char *const *paths, size_t n, struct jrn_chain **out, struct jk_e
 	if (c == NULL || (c->paths = calloc(n ? n : 1, sizeof *c->paths)) == NULL)
 		goto nomem;
 	c->n = n;
+	c->links = true;
 	for (i = 0; i < n; i++)
 		if ((c->paths[i] = strdup(paths[i])) == NULL)
 			goto nomem;
@@ -407,6 +410,29 @@ jrn_chain_err(const struct jrn_chain *c)
 	return &c->err;
 }
 
+size_t
+jrn_chain_index(const struct jrn_chain *c)
+{
+	return c->i;
+}
+
+void
+jrn_chain_check_links(struct jrn_chain *c, bool check)
+{
+	c->links = check;
+}
+
+void
+jrn_chain_skip(struct jrn_chain *c)
+{
+	if (c->i >= c->n)
+		return;
+	jrn_reader_close(c->cur);
+	c->cur = NULL;
+	c->i++;
+	c->nolink = true;
+}
+
 unsigned
 jrn_chain_torn(const struct jrn_chain *c, const char **last)
 {
@@ -431,10 +457,17 @@ jrn_chain_next(struct jrn_chain *c, struct jrn_rec *rec, struct jrn_reader **rea
 			rc = jrn_reader_open(c->paths[c->i], &c->cur, &c->err);
 			if (rc != 0)
 				return rc;
-			if (c->i > 0 && c->cur->hdr.prev_id != c->prev_id)
-				return jk_errf(&c->err, JK_ECORRUPT,
+			if (c->links && !c->nolink && c->i > 0 &&
+			    c->cur->hdr.prev_id != c->prev_id) {
+				rc = jk_errf(&c->err, JK_ECORRUPT,
 				    "journal chain broken: %s does not follow %s (its previous file is '%s')",
 				    c->paths[c->i], c->paths[c->i - 1], c->cur->hdr.prev_path);
+				/* Not read: asked again, the same answer; skipped, the next file. */
+				jrn_reader_close(c->cur);
+				c->cur = NULL;
+				return rc;
+			}
+			c->nolink = false;
 			c->prev_id = c->cur->hdr.file_id;
 		}
 		rc = jrn_reader_next(c->cur, rec);
