@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1624,6 +1625,206 @@ test_switch_first_and_journaled_updates(void **state)
 	rst_plan_release(&p);
 }
 
+/* Records forged after an ordinary update of database 0: type, flags, dbnum as given. */
+static void
+forge(const struct jrn_rec *recs, const char *const *refs, size_t n)
+{
+	struct jk_db *dbs[NDB];
+	struct jk *j = open_inst(dbs);
+	struct jrn_writer *w = jk_writer(j);
+	struct buf b = BUF_INIT;
+	struct jrn_rec r;
+	struct jk_key k;
+	uint64_t redo;
+	uint32_t num;
+	size_t i, st;
+
+	set(j, dbs[0], "^F(0)", "first");
+	assert_int_equal(jrn_writer_lock(w, &redo), 0);
+	assert_int_equal(jrn_writer_dbnum(w, live[0], 1, &num), 0);
+	for (i = 0; i < n; i++) {
+		r = recs[i];
+		r.time_us = jrn_now_us();
+		if (r.dbnum == 1)
+			r.dbnum = num;
+		jrn_rec_begin(&b, &r, &st);
+		if (jrn_type_is_update(r.type)) {
+			key(&k, refs[i]);
+			jrn_put_key(&b, k.b, k.len);
+			jrn_put_val(&b, "forged", 6);
+			if (r.flags & JRN_F_OLD) {
+				jrn_put_u8(&b, 0);
+				jrn_put_val(&b, "", 0);
+			}
+		} else if (r.type == JRN_TCOMMIT) {
+			jrn_put_u32(&b, 1);
+		}
+		assert_int_equal(jrn_rec_end(&b, st), 0);
+	}
+	assert_int_equal(jrn_writer_append(w, b.data, b.len, false), 0);
+	jrn_writer_unlock(w);
+	set(j, dbs[0], "^F(9)", "last");
+	jk_close(j);
+	buf_release(&b);
+	stop_journaling();
+}
+
+static void
+test_a_rollback_in_the_journal_discards_its_transaction(void **state)
+{
+	static const struct jrn_rec recs[] = {
+		{ .type = JRN_TBEGIN, .tlevel = 1, .txid = 5 },
+		{ .type = JRN_SET, .flags = JRN_F_TX | JRN_F_OLD, .tlevel = 1, .txid = 5, .dbnum = 1 },
+		{ .type = JRN_TROLLBACK, .tlevel = 1, .txid = 5 },
+		{ .type = JRN_TBEGIN, .tlevel = 1, .txid = 6 },
+		{ .type = JRN_SET, .flags = JRN_F_TX | JRN_F_OLD, .tlevel = 1, .txid = 6, .dbnum = 1 },
+		{ .type = JRN_TCOMMIT, .tlevel = 1, .txid = 6 },
+	};
+	static const char *const refs[] = { "", "^F(1)", "", "", "^F(2)", "" };
+	struct rst_plan p;
+	struct rst_result r;
+	char t[4200];
+
+	(void)state;
+	forge(recs, refs, 6);
+	fresh("rb", t, sizeof t);
+	plan_new(&p);
+	plan_db(&p, live[0], t, NULL);
+	rst_result_init(&r);
+	run_ok(&p, NULL, &r);
+	assert_null(value(t, "^F(1)"));
+	assert_string_equal(value(t, "^F(2)"), "forged");
+	assert_string_equal(value(t, "^F(9)"), "last");
+	assert_int_equal(r.nincomplete, 0);
+	rst_result_release(&r);
+	rst_plan_release(&p);
+}
+
+static void
+test_an_update_naming_an_unmapped_database_is_a_journal_error(void **state)
+{
+	static const struct jrn_rec recs[] = {
+		{ .type = JRN_SET, .dbnum = 77 },
+		{ .type = JRN_SET, .dbnum = 1 },
+	};
+	static const char *const refs[] = { "^F(1)", "^F(2)" };
+	struct rst_plan p;
+	struct rst_result r;
+	char t[4200];
+
+	(void)state;
+	forge(recs, refs, 2);
+	fresh("um", t, sizeof t);
+	plan_new(&p);
+	plan_db(&p, live[0], t, NULL);
+	rst_result_init(&r);
+	assert_int_equal(rst_run(&p, NULL, &r), JK_ECORRUPT);
+	assert_non_null(strstr(r.err.msg, "names database number 77"));
+	assert_string_equal(value(t, "^F(0)"), "first");
+	assert_null(value(t, "^F(2)"));
+	p.jrn_errors = RST_CONTINUE;
+	run_ok(&p, NULL, &r);
+	assert_int_equal(r.ndamage, 1);
+	assert_true(r.damage[0].skipped);
+	assert_string_equal(value(t, "^F(2)"), "forged");
+	assert_string_equal(value(t, "^F(9)"), "last");
+	rst_result_release(&r);
+	rst_plan_release(&p);
+}
+
+static void
+test_canonical_directory_names(void **state)
+{
+	struct buf b = BUF_INIT;
+	char want[4300], d[4300], cwd[4096];
+
+	(void)state;
+	assert_int_equal(rst_canon_dir("/srv/db/../db/./acct//", &b, NULL), 0);
+	assert_string_equal(buf_str(&b), "/srv/db/acct/");
+	assert_int_equal(rst_canon_dir("/", &b, NULL), 0);
+	assert_string_equal(buf_str(&b), "/");
+	/* through a symlink that exists, to a database that does not */
+	snprintf(d, sizeof d, "%s/link", top);
+	assert_int_equal(symlink(inst, d), 0);
+	snprintf(d, sizeof d, "%s/link/db/gone/", top);
+	assert_int_equal(rst_canon_dir(d, &b, NULL), 0);
+	canon(inst, want, sizeof want);
+	strcat(want, "db/gone/");
+	assert_string_equal(buf_str(&b), want);
+	/* relative to the current directory */
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(inst), 0);
+	assert_int_equal(rst_canon_dir("db/user", &b, NULL), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(buf_str(&b), live[0]);
+	assert_int_equal(rst_canon_dir("", &b, NULL), JK_EUSAGE);
+	buf_release(&b);
+}
+
+/* Files found by a directory search, one of them gone: the check names it by its old path. */
+static void
+test_a_gap_in_the_chain_names_the_missing_file(void **state)
+{
+	struct jk_db *dbs[NDB];
+	struct jk *j = open_inst(dbs);
+	struct rst_plan p;
+	char copy[4300], *dirs[1], **paths;
+	size_t n;
+
+	(void)state;
+	workload(j, dbs, 400, NULL);
+	jk_close(j);
+	stop_journaling();
+	assert_int_equal(inst_log_read(inst, &paths, &n, NULL), 0);
+	assert_true(n >= 3);
+	snprintf(copy, sizeof copy, "%s/copy", top);
+	sh("mkdir -p '%s' && cp %s/journal/* '%s/' && rm '%s/%s'", copy, inst, copy, copy,
+	    strrchr(paths[1], '/') + 1);
+	rst_plan_init(&p);
+	assert_int_equal(rst_plan_set_inst(&p, inst, NULL), 0);
+	dirs[0] = copy;
+	assert_int_equal(rst_files_from_dirs(&p.files, NULL, dirs, 1, NULL), 0);
+	assert_int_equal(p.files.n, n - 1);
+	plan_db(&p, live[0], NULL, NULL);
+	check_says(&p, JK_ENOTFOUND, "is missing: ");
+	check_says(&p, JK_ENOTFOUND, paths[1]);
+	p.check_links = false;		/* "Check for missing journal files? No" */
+	check_says(&p, 0, "");
+	inst_log_free(paths, n);
+	rst_plan_release(&p);
+}
+
+/* One restore at a time in an instance. */
+static void
+test_a_second_restore_in_the_instance_is_refused(void **state)
+{
+	char bk[NDB][4200], path[4300];
+	struct rst_plan p;
+	struct rst_result r;
+	struct flock fl;
+	int fd;
+
+	(void)state;
+	scene(50, bk);
+	snprintf(path, sizeof path, "%s/state/restore.lock", inst);
+	fd = open(path, O_RDWR | O_CREAT, 0666);
+	assert_true(fd >= 0);
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_len = 1;
+	assert_int_equal(fcntl(fd, F_OFD_SETLK, &fl), 0);
+	plan_new(&p);
+	plan_db(&p, live[0], bk[0], NULL);
+	rst_result_init(&r);
+	assert_int_equal(rst_run(&p, NULL, &r), JK_ELOCKED);
+	assert_non_null(strstr(r.err.msg, "another restore is running"));
+	close(fd);
+	run_ok(&p, NULL, &r);
+	rst_result_release(&r);
+	rst_plan_release(&p);
+}
+
 static void
 test_plan_describes_itself(void **state)
 {
@@ -1669,6 +1870,11 @@ main(void)
 		T(test_a_database_another_process_writes_is_refused),
 		T(test_switch_first_and_journaled_updates),
 		T(test_plan_describes_itself),
+		T(test_a_rollback_in_the_journal_discards_its_transaction),
+		T(test_an_update_naming_an_unmapped_database_is_a_journal_error),
+		T(test_canonical_directory_names),
+		T(test_a_gap_in_the_chain_names_the_missing_file),
+		T(test_a_second_restore_in_the_instance_is_refused),
 #undef T
 	};
 	return cmocka_run_group_tests_name("rst", tests, NULL, NULL);
