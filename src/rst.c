@@ -81,7 +81,6 @@ struct tgt {
 	struct db_txn *txn;
 	struct dblock *lock;
 	bool ready;
-	bool touched;		/* written in the open batch */
 	int error;		/* updates stopped by this error */
 	char *errmsg;
 };
@@ -461,7 +460,6 @@ abort_batch(struct eng *e)
 		if (e->tgts[i].txn != NULL)
 			db_txn_abort(e->tgts[i].txn);
 		e->tgts[i].txn = NULL;
-		e->tgts[i].touched = false;
 	}
 	for (i = 0; i < e->nsrcs; i++)
 		e->srcs[i].p_applied = e->srcs[i].p_filtered = e->srcs[i].p_skipped = 0;
@@ -470,12 +468,34 @@ abort_batch(struct eng *e)
 }
 
 static void
-set_tgt_error(struct eng *e, struct tgt *t, int code, const char *msg)
+set_tgt_error(struct tgt *t, int code, const char *msg)
 {
 	t->error = code;
 	free(t->errmsg);
-	t->errmsg = strdup(msg);
-	(void)e;
+	t->errmsg = strdup(msg);	/* NULL when out of memory: the code still says it */
+}
+
+/* A place past the end of its file ("the rest of file i") as the beginning of the next, or that end. */
+static struct rst_pos
+norm_pos(const struct eng *e, struct rst_pos pos)
+{
+	size_t n = e->p->files.n;
+	uint64_t size;
+
+	if (pos.fi >= n) {
+		pos.fi = n - 1;
+		pos.off = UINT64_MAX;
+	}
+	size = e->before[pos.fi + 1] - e->before[pos.fi];
+	if (pos.off > size) {
+		if (pos.fi + 1 < n) {
+			pos.fi++;
+			pos.off = 0;
+		} else {
+			pos.off = size;
+		}
+	}
+	return pos;
 }
 
 /*
@@ -504,7 +524,7 @@ commit_batch(struct eng *e, struct rst_pos next, bool started)
 		}
 		snprintf(msg, sizeof msg, "%s; its updates from offset %" PRIu64 " of %s on were lost",
 		    db_err(t->db)->msg, e->batch_from.off, fpath(e, e->batch_from.fi));
-		set_tgt_error(e, t, k, msg);
+		set_tgt_error(t, k, msg);
 		settle_counts(e, false, (int)i);
 		if (!e->repair_set || rst_pos_cmp(e->batch_from, e->repair) < 0)
 			e->repair = e->batch_from;
@@ -515,10 +535,8 @@ commit_batch(struct eng *e, struct rst_pos next, bool started)
 		}
 	}
 	settle_counts(e, true, -1);	/* the rest: filtered, skipped, and sources without a batch */
-	for (i = 0; i < e->ntgts; i++)
-		e->tgts[i].touched = false;
 	e->pending = 0;
-	e->batch_from = next;
+	e->batch_from = norm_pos(e, next);
 	e->batch_started = started;
 	e->batch_ninc = e->res->nincomplete;
 	return rc;
@@ -632,7 +650,6 @@ apply_update(struct eng *e, struct pass *ps, const struct jrn_rec *r, struct rst
 			return db_error(e, s->tgt, u, rc, db_err(t->db)->msg);
 		if ((rc = jk_apply_rec(t->txn, r, &err)) != 0)
 			return db_error(e, s->tgt, u, rc, err.msg);
-		t->touched = true;
 	}
 	s->p_applied++;
 	e->pending++;
@@ -1124,7 +1141,7 @@ take_back(struct eng *e, struct pass *ps)
 		e->pending = 0;
 	}
 	e->res->err = saved;
-	set_tgt_error(e, t, saved.code, saved.msg);
+	set_tgt_error(t, saved.code, saved.msg);
 	e->fail_started = started;
 	e->next = e->fail_pos;
 	return P_DBERR;
@@ -1458,10 +1475,7 @@ aborted:
 	} else {
 		jk_err_clear(&res->err);
 	}
-	if (e.next.fi > last) {
-		e.next.fi = last;
-		e.next.off = e.before[last + 1] - e.before[last];
-	}
+	e.next = norm_pos(&e, e.next);
 	res->next_offset = e.no_next ? 0 : e.next.off;
 	if ((!e.no_next && (res->next_path = strdup(fpath(&e, e.next.fi))) == NULL) ||
 	    fill_result(&e) != 0) {

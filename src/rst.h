@@ -56,8 +56,10 @@
  * run, without waiting (dblock.h): a database that another process writes
  * is refused ("database X is in use: ..."), and writers refuse a database
  * being restored.  All targets are locked before anything is written; if
- * one cannot be, nothing is.  state/restore.lock in the instance lets one
- * restore run there at a time, so the restore record is one run's.
+ * one cannot be, nothing is.  (With plan.all the databases are known only
+ * as the journal names them, so each is locked when first met, and one
+ * that cannot be is a database error.)  state/restore.lock in the instance
+ * lets one restore run there at a time, so the restore record is one run's.
  *
  * ERRORS.  A database error (a target that cannot be opened or written):
  * the unit it happened in is taken back whole -- the batch since the last
