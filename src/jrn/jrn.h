@@ -90,6 +90,8 @@ const struct jk_err *jrn_chain_err(const struct jrn_chain *c);
 unsigned jrn_chain_torn(const struct jrn_chain *c, const char **last);
 /* Index in paths of the file being read, or whose opening or reading failed last. */
 size_t jrn_chain_index(const struct jrn_chain *c);
+/* How far the file being read is known valid (after an error: where the damage starts); 0 when it is not open. */
+uint64_t jrn_chain_valid_end(const struct jrn_chain *c);
 /* Whether to check each file's previous-file link (default yes). */
 void jrn_chain_check_links(struct jrn_chain *c, bool check);
 /*

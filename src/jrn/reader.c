@@ -416,6 +416,12 @@ jrn_chain_index(const struct jrn_chain *c)
 	return c->i;
 }
 
+uint64_t
+jrn_chain_valid_end(const struct jrn_chain *c)
+{
+	return c->cur != NULL ? c->cur->valid_end : 0;
+}
+
 void
 jrn_chain_check_links(struct jrn_chain *c, bool check)
 {

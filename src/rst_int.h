@@ -1,0 +1,42 @@
+/*
+ * rst_int.h - what rst_plan.c (plan, check) tells rst.c (the run); not
+ * part of the library's interface.
+ */
+#ifndef JK_RST_INT_H
+#define JK_RST_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rst.h"
+
+/* A place in the stream: file index in plan.files, byte offset in it. */
+struct rst_pos {
+	size_t fi;
+	uint64_t off;
+};
+
+static inline int
+rst_pos_cmp(struct rst_pos a, struct rst_pos b)
+{
+	if (a.fi != b.fi)
+		return a.fi < b.fi ? -1 : 1;
+	return a.off < b.off ? -1 : a.off > b.off;
+}
+
+/* A start or stop point resolved: markers and the last restore become locations. */
+struct rst_bound {
+	enum rst_point_kind kind;	/* RST_EDGE, RST_LOCATION, RST_TIME or RST_SEQ */
+	struct rst_pos pos;
+	uint64_t time_us;
+	uint64_t seq;
+};
+
+/* rst_plan_check, and the points it resolved. */
+int rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    struct jk_err *err);
+
+/* Index of path in f (by path, else by file name), or -1. */
+long rst_files_find(const struct rst_files *f, const char *path);
+
+#endif

@@ -1,0 +1,1223 @@
+/*
+ * rst_plan.c - the restore plan: journal file lists, start and stop points,
+ * databases, the check that runs before anything is written, and reading
+ * the restore record.  See rst.h for what the plan means; rst.c runs it.
+ *
+ * The check stops at the first problem and says it in words the operator
+ * can act on, naming the file, directory or pattern.  It reads headers of
+ * every file, and whole files only to find markers.
+ */
+#include "rst.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "gref.h"
+#include "inst.h"
+#include "jk.h"
+#include "jrn/jrn.h"
+#include "rst_int.h"
+
+static int
+nomem(struct jk_err *err)
+{
+	return jk_errf(err, JK_ENOMEM, "out of memory");
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+/* ---- journal files --------------------------------------------------------------- */
+
+void
+rst_files_init(struct rst_files *f)
+{
+	f->paths = NULL;
+	f->n = 0;
+}
+
+void
+rst_files_release(struct rst_files *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->paths[i]);
+	free(f->paths);
+	rst_files_init(f);
+}
+
+int
+rst_files_add(struct rst_files *f, const char *path, struct jk_err *err)
+{
+	char **v, *s;
+
+	if (path == NULL || path[0] == '\0')
+		return jk_errf(err, JK_EUSAGE, "empty journal file name");
+	if ((s = strdup(path)) == NULL)
+		return nomem(err);
+	/* Doubling by powers of two: n is the capacity's measure. */
+	if ((f->n & (f->n - 1)) == 0) {
+		v = realloc(f->paths, (f->n ? f->n * 2 : 1) * sizeof *v);
+		if (v == NULL) {
+			free(s);
+			return nomem(err);
+		}
+		f->paths = v;
+	}
+	f->paths[f->n++] = s;
+	return 0;
+}
+
+long
+rst_files_find(const struct rst_files *f, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->paths[i], path) == 0)
+			return (long)i;
+	if (strchr(path, '/') == NULL)
+		for (i = 0; i < f->n; i++)
+			if (strcmp(base_name(f->paths[i]), path) == 0)
+				return (long)i;
+	return -1;
+}
+
+static int
+read_text(const char *path, struct buf *b, struct jk_err *err)
+{
+	char chunk[65536];
+	size_t k;
+	FILE *fp;
+	int rc = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		if (errno == ENOENT)
+			return jk_errf(err, JK_ENOTFOUND, "no history log '%s'", path);
+		return jk_errno(err, errno, "cannot open '%s'", path);
+	}
+	while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_add(b, chunk, k) != 0) {
+			rc = nomem(err);
+			break;
+		}
+	if (rc == 0 && ferror(fp))
+		rc = jk_errno(err, errno, "cannot read '%s'", path);
+	fclose(fp);
+	return rc;
+}
+
+/* A logged path, or the file of that name in the first of dirs that has it. */
+static int
+add_located(struct rst_files *f, const char *path, char *const *dirs, size_t ndirs,
+    struct jk_err *err)
+{
+	struct buf p = BUF_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ndirs; i++) {
+		buf_reset(&p);
+		if (buf_addf(&p, "%s%s%s", dirs[i],
+		    dirs[i][0] && dirs[i][strlen(dirs[i]) - 1] == '/' ? "" : "/", base_name(path)) != 0) {
+			buf_release(&p);
+			return nomem(err);
+		}
+		if (access(buf_str(&p), F_OK) == 0) {
+			rc = rst_files_add(f, buf_str(&p), err);
+			buf_release(&p);
+			return rc;
+		}
+	}
+	buf_release(&p);
+	return rst_files_add(f, path, err);
+}
+
+int
+rst_files_from_log(struct rst_files *f, const char *log, char *const *dirs, size_t ndirs,
+    struct jk_err *err)
+{
+	struct buf text = BUF_INIT, line = BUF_INIT;
+	struct stat st;
+	const char *p, *end, *nl;
+	char **paths;
+	size_t n, i;
+	int rc = 0;
+
+	if (stat(log, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if ((rc = inst_log_read(log, &paths, &n, err)) != 0)
+			return rc;
+		for (i = 0; i < n && rc == 0; i++)
+			rc = add_located(f, paths[i], dirs, ndirs, err);
+		inst_log_free(paths, n);
+		return rc;
+	}
+	/* A copy of a journal.log: the same rules as inst_log_read. */
+	if ((rc = read_text(log, &text, err)) != 0)
+		goto out;
+	p = buf_str(&text);
+	end = p + text.len;
+	for (; p < end && rc == 0; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl == p || memchr(p, '\0', (size_t)(nl - p)) != NULL)
+			continue;
+		buf_reset(&line);
+		if (buf_add(&line, p, (size_t)(nl - p)) != 0)
+			rc = nomem(err);
+		else
+			rc = add_located(f, buf_str(&line), dirs, ndirs, err);
+	}
+out:
+	buf_release(&text);
+	buf_release(&line);
+	return rc;
+}
+
+/* Whether name is prefix + YYYYMMDD.NNN. */
+static bool
+journal_name(const char *name, const char *prefix)
+{
+	size_t pn = strlen(prefix), i;
+
+	if (strncmp(name, prefix, pn) != 0 || strlen(name) != pn + 12)
+		return false;
+	name += pn;
+	for (i = 0; i < 12; i++)
+		if (i == 8 ? name[i] != '.' : !isdigit((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+struct found {
+	char *name;
+	char *path;
+	size_t dir;
+};
+
+static int
+found_cmp(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
+}
+
+int
+rst_files_from_dirs(struct rst_files *f, const char *prefix, char *const *dirs, size_t ndirs,
+    struct jk_err *err)
+{
+	struct found *v = NULL, *nv;
+	struct dirent *de;
+	struct buf p = BUF_INIT;
+	size_t n = 0, cap = 0, i;
+	DIR *d;
+	int rc = 0;
+
+	if (prefix == NULL)
+		prefix = "";
+	for (i = 0; i < ndirs && rc == 0; i++) {
+		if ((d = opendir(dirs[i])) == NULL) {
+			rc = jk_errno(err, errno, "cannot search directory '%s'", dirs[i]);
+			break;
+		}
+		while ((de = readdir(d)) != NULL) {
+			if (!journal_name(de->d_name, prefix))
+				continue;
+			buf_reset(&p);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+					rc = nomem(err);
+					break;
+				}
+				v = nv;
+			}
+			if (buf_addf(&p, "%s%s%s", dirs[i],
+			    dirs[i][0] && dirs[i][strlen(dirs[i]) - 1] == '/' ? "" : "/", de->d_name) != 0 ||
+			    (v[n].name = strdup(de->d_name)) == NULL) {
+				rc = nomem(err);
+				break;
+			}
+			if ((v[n].path = strdup(buf_str(&p))) == NULL) {
+				free(v[n].name);
+				rc = nomem(err);
+				break;
+			}
+			v[n++].dir = i;
+		}
+		closedir(d);
+	}
+	if (rc == 0 && n == 0) {
+		rc = jk_errf(err, JK_ENOTFOUND, "no journal files named %sYYYYMMDD.NNN in %s%s",
+		    prefix, ndirs ? dirs[0] : "(no directories)", ndirs > 1 ? " or the other directories" : "");
+	}
+	if (rc == 0) {
+		qsort(v, n, sizeof *v, found_cmp);
+		for (i = 0; i < n && rc == 0; i++)
+			if (i == 0 || strcmp(v[i].name, v[i - 1].name) != 0)
+				rc = rst_files_add(f, v[i].path, err);
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+	}
+	free(v);
+	buf_release(&p);
+	return rc;
+}
+
+int
+rst_files_range(struct rst_files *f, const char *first, const char *last, struct jk_err *err)
+{
+	long a = 0, b = (long)f->n - 1, i;
+
+	if (first != NULL && first[0] != '\0' && (a = rst_files_find(f, first)) < 0)
+		return jk_errf(err, JK_ENOTFOUND, "journal file %s is not in the list", first);
+	if (last != NULL && last[0] != '\0' && (b = rst_files_find(f, last)) < 0)
+		return jk_errf(err, JK_ENOTFOUND, "journal file %s is not in the list", last);
+	if (b < a)
+		return jk_errf(err, JK_EUSAGE, "the final file %s comes before the first file %s",
+		    f->paths[b], f->paths[a]);
+	for (i = 0; i < (long)f->n; i++)
+		if (i < a || i > b)
+			free(f->paths[i]);
+	memmove(f->paths, f->paths + a, (size_t)(b - a + 1) * sizeof *f->paths);
+	f->n = (size_t)(b - a + 1);
+	return 0;
+}
+
+/* ---- points ----------------------------------------------------------------------- */
+
+void
+rst_point_clear(struct rst_point *pt)
+{
+	free(pt->path);
+	free(pt->marker_text);
+	memset(pt, 0, sizeof *pt);
+	pt->kind = RST_EDGE;
+}
+
+int
+rst_point_location(struct rst_point *pt, const char *path, uint64_t offset, struct jk_err *err)
+{
+	char *s = strdup(path);
+
+	if (s == NULL)
+		return nomem(err);
+	rst_point_clear(pt);
+	pt->kind = RST_LOCATION;
+	pt->path = s;
+	pt->offset = offset;
+	return 0;
+}
+
+int
+rst_point_marker_text(struct rst_point *pt, const char *text, struct jk_err *err)
+{
+	char *s;
+
+	if (strlen(text) > JRN_MARKER_TEXT_MAX)
+		return jk_errf(err, JK_ELIMIT, "marker text is %zu bytes; markers hold at most %d",
+		    strlen(text), JRN_MARKER_TEXT_MAX);
+	if ((s = strdup(text)) == NULL)
+		return nomem(err);
+	rst_point_clear(pt);
+	pt->kind = RST_MARKER_TEXT;
+	pt->marker_text = s;
+	return 0;
+}
+
+void
+rst_point_marker_id(struct rst_point *pt, int64_t id)
+{
+	rst_point_clear(pt);
+	pt->kind = RST_MARKER_ID;
+	pt->marker_id = id;
+}
+
+void
+rst_point_time(struct rst_point *pt, uint64_t time_us)
+{
+	rst_point_clear(pt);
+	pt->kind = RST_TIME;
+	pt->time_us = time_us;
+}
+
+void
+rst_point_seq(struct rst_point *pt, uint64_t seq)
+{
+	rst_point_clear(pt);
+	pt->kind = RST_SEQ;
+	pt->seq = seq;
+}
+
+void
+rst_point_last_restore(struct rst_point *pt)
+{
+	rst_point_clear(pt);
+	pt->kind = RST_LAST_RESTORE;
+}
+
+/* Digits only, the whole of s, no overflow. */
+static bool
+parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return true;
+}
+
+/* "YYYYMMDD HH:MM:SS[.ffffff]" in local time. */
+static bool
+parse_local_time(const char *s, uint64_t *us)
+{
+	struct tm tm;
+	unsigned y, mo, d, h, mi, se;
+	uint64_t frac = 0;
+	int n = 0, digits;
+	time_t t;
+
+	if (sscanf(s, "%4u%2u%2u %2u:%2u:%2u%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
+	    n != 17 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return false;
+	s += n;
+	if (*s == '.') {
+		for (s++, digits = 0; isdigit((unsigned char)*s) && digits < 6; s++, digits++)
+			frac = frac * 10 + (uint64_t)(*s - '0');
+		if (digits == 0)
+			return false;
+		for (; digits < 6; digits++)
+			frac *= 10;
+	}
+	if (*s != '\0')
+		return false;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = (int)y - 1900;
+	tm.tm_mon = (int)mo - 1;
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
+	tm.tm_sec = (int)se;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1 || t < 0)
+		return false;
+	*us = (uint64_t)t * 1000000u + frac;
+	return true;
+}
+
+int
+rst_point_parse(struct rst_point *pt, const char *s, struct jk_err *err)
+{
+	struct rst_point x;
+	const char *comma;
+	uint64_t v;
+	char *end;
+	int rc;
+
+	memset(&x, 0, sizeof x);
+	if (strcmp(s, "begin") == 0 || strcmp(s, "end") == 0) {
+		x.kind = RST_EDGE;
+	} else if (strcmp(s, "last") == 0) {
+		x.kind = RST_LAST_RESTORE;
+	} else if (strncmp(s, "marker=", 7) == 0) {
+		long long id;
+
+		errno = 0;
+		id = strtoll(s + 7, &end, 10);
+		if (s[7] == '\0' || *end != '\0' || errno != 0)
+			return jk_errf(err, JK_EFORMAT, "bad marker id '%s': an integer, such as 7 or -1", s + 7);
+		x.kind = RST_MARKER_ID;
+		x.marker_id = id;
+	} else if (strncmp(s, "marker:", 7) == 0) {
+		rst_point_clear(&x);
+		if ((rc = rst_point_marker_text(&x, s + 7, err)) != 0)
+			return rc;
+	} else if (strncmp(s, "time=@", 6) == 0) {
+		if (!parse_u64(s + 6, &v))
+			return jk_errf(err, JK_EFORMAT, "bad time '%s': microseconds since 1970 after the @", s + 5);
+		x.kind = RST_TIME;
+		x.time_us = v;
+	} else if (strncmp(s, "time=", 5) == 0) {
+		if (!parse_local_time(s + 5, &v))
+			return jk_errf(err, JK_EFORMAT,
+			    "bad time '%s': YYYYMMDD HH:MM:SS with up to six decimals, such as 20261120 11:00:52",
+			    s + 5);
+		x.kind = RST_TIME;
+		x.time_us = v;
+	} else if (strncmp(s, "seq=", 4) == 0) {
+		if (!parse_u64(s + 4, &v))
+			return jk_errf(err, JK_EFORMAT, "bad sequence number '%s'", s + 4);
+		x.kind = RST_SEQ;
+		x.seq = v;
+	} else if ((comma = strchr(s, ',')) != NULL && comma > s && comma[1] != '\0') {
+		char num[32];
+
+		if ((size_t)(comma - s) >= sizeof num)
+			goto bad;
+		memcpy(num, s, (size_t)(comma - s));
+		num[comma - s] = '\0';
+		if (!parse_u64(num, &v))
+			goto bad;
+		rst_point_clear(&x);
+		if ((rc = rst_point_location(&x, comma + 1, v, err)) != 0)
+			return rc;
+	} else {
+		goto bad;
+	}
+	rst_point_clear(pt);
+	*pt = x;
+	return 0;
+bad:
+	return jk_errf(err, JK_EFORMAT,
+	    "bad restore point '%s': expected begin, end, last, OFFSET,PATH, marker=ID, "
+	    "marker:TEXT, time=YYYYMMDD HH:MM:SS, time=@MICROSECONDS or seq=N", s);
+}
+
+int
+rst_point_format(const struct rst_point *pt, bool stop, struct buf *out)
+{
+	switch (pt->kind) {
+	case RST_EDGE:
+		return buf_adds(out, stop ? "end" : "begin");
+	case RST_LOCATION:
+		return buf_addf(out, "%" PRIu64 ",%s", pt->offset, pt->path ? pt->path : "");
+	case RST_MARKER_ID:
+		return buf_addf(out, "marker=%" PRId64, pt->marker_id);
+	case RST_MARKER_TEXT:
+		return buf_addf(out, "marker:%s", pt->marker_text ? pt->marker_text : "");
+	case RST_TIME:
+		return buf_addf(out, "time=@%" PRIu64, pt->time_us);
+	case RST_SEQ:
+		return buf_addf(out, "seq=%" PRIu64, pt->seq);
+	case RST_LAST_RESTORE:
+		return buf_adds(out, "last");
+	}
+	return buf_adds(out, "?");
+}
+
+/* ---- directories -------------------------------------------------------------------- */
+
+/* Append the components of rel to out ("/a/b/"), resolving . and .. by name. */
+static int
+add_components(struct buf *out, const char *rel)
+{
+	const char *p = rel, *e;
+	size_t n;
+
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		e = strchr(p, '/');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (out->len > 1) {
+				out->len--;	/* the trailing '/' */
+				while (out->len > 0 && out->data[out->len - 1] != '/')
+					out->len--;
+				out->data[out->len] = '\0';
+			}
+		} else if (buf_add(out, p, n) != 0 || buf_addc(out, '/') != 0) {
+			return JK_ENOMEM;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+int
+rst_canon_dir(const char *dir, struct buf *out, struct jk_err *err)
+{
+	struct buf abs = BUF_INIT, head = BUF_INIT;
+	char cwd[PATH_MAX], *real;
+	size_t cut;
+	int rc = 0;
+
+	if (dir == NULL || dir[0] == '\0')
+		return jk_errf(err, JK_EUSAGE, "empty directory name");
+	buf_reset(out);
+	if (dir[0] != '/') {
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			return jk_errno(err, errno, "cannot find the current directory");
+		rc = buf_addf(&abs, "/");
+		if (rc == 0)
+			rc = add_components(&abs, cwd);
+	} else {
+		rc = buf_adds(&abs, "/");
+	}
+	if (rc == 0)
+		rc = add_components(&abs, dir);
+	if (rc != 0) {
+		rc = nomem(err);
+		goto out;
+	}
+	/*
+	 * Resolve symlinks in the longest part that exists, so that a path
+	 * typed through a link names the database as its journal does.
+	 */
+	cut = abs.len;
+	for (;;) {
+		buf_reset(&head);
+		if (buf_add(&head, abs.data, cut) != 0) {
+			rc = nomem(err);
+			goto out;
+		}
+		if ((real = realpath(buf_str(&head), NULL)) != NULL)
+			break;
+		if (cut <= 1)
+			break;
+		cut--;		/* drop the trailing '/' and the last component */
+		while (cut > 1 && abs.data[cut - 1] != '/')
+			cut--;
+	}
+	if (real != NULL) {
+		rc = buf_adds(out, "/");
+		if (rc == 0)
+			rc = add_components(out, real);
+		free(real);
+		if (rc == 0)
+			rc = add_components(out, (const char *)abs.data + cut);
+	} else {
+		rc = buf_add(out, abs.data, abs.len);
+	}
+	if (rc != 0)
+		rc = nomem(err);
+out:
+	buf_release(&abs);
+	buf_release(&head);
+	return rc;
+}
+
+/* ---- the plan ---------------------------------------------------------------------------- */
+
+void
+rst_plan_init(struct rst_plan *p)
+{
+	memset(p, 0, sizeof *p);
+	rst_files_init(&p->files);
+	p->start.kind = RST_EDGE;
+	p->stop.kind = RST_EDGE;
+	p->db_errors = RST_CONTINUE;
+	p->jrn_errors = RST_ABORT;
+	p->check_links = true;
+}
+
+static void
+db_free(struct rst_db *d)
+{
+	size_t i;
+
+	free(d->source);
+	free(d->target);
+	for (i = 0; i < d->nglobals; i++)
+		free(d->globals[i]);
+	free(d->globals);
+}
+
+void
+rst_plan_release(struct rst_plan *p)
+{
+	size_t i;
+
+	free(p->inst);
+	rst_files_release(&p->files);
+	for (i = 0; i < p->ndbs; i++)
+		db_free(&p->dbs[i]);
+	free(p->dbs);
+	rst_point_clear(&p->start);
+	rst_point_clear(&p->stop);
+	rst_plan_init(p);
+}
+
+int
+rst_plan_set_inst(struct rst_plan *p, const char *dir, struct jk_err *err)
+{
+	struct buf c = BUF_INIT;
+	char *s;
+	int rc;
+
+	if (!inst_exists(dir))
+		return jk_errf(err, JK_ENOTFOUND, "no jrnkit instance in '%s' (no jrnkit.yaml)", dir);
+	if ((rc = db_canon_path(dir, &c, err)) != 0)
+		return rc;
+	if ((s = strdup(buf_str(&c))) == NULL)
+		rc = nomem(err);
+	buf_release(&c);
+	if (rc == 0) {
+		free(p->inst);
+		p->inst = s;
+	}
+	return rc;
+}
+
+int
+rst_plan_add_db(struct rst_plan *p, const char *source, const char *target,
+    char *const *globals, size_t n, struct jk_err *err)
+{
+	struct rst_db d, *v;
+	struct buf c = BUF_INIT;
+	size_t i;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	if ((rc = rst_canon_dir(source, &c, err)) != 0)
+		goto fail;
+	if ((d.source = strdup(buf_str(&c))) == NULL)
+		goto nomem;
+	if (target != NULL && target[0] != '\0') {
+		if ((rc = rst_canon_dir(target, &c, err)) != 0)
+			goto fail;
+		d.target = strdup(buf_str(&c));
+	} else {
+		d.target = strdup(d.source);
+	}
+	if (d.target == NULL)
+		goto nomem;
+	if (n > 0 && (d.globals = calloc(n, sizeof *d.globals)) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++, d.nglobals++)
+		if ((d.globals[i] = strdup(globals[i])) == NULL)
+			goto nomem;
+	if ((v = realloc(p->dbs, (p->ndbs + 1) * sizeof *v)) == NULL)
+		goto nomem;
+	p->dbs = v;
+	p->dbs[p->ndbs++] = d;
+	buf_release(&c);
+	return 0;
+nomem:
+	rc = nomem(err);
+fail:
+	db_free(&d);
+	buf_release(&c);
+	return rc;
+}
+
+static const char *
+policy_text(enum rst_policy x, bool db)
+{
+	if (db)
+		return x == RST_ABORT ? "abort, leaving the databases consistent as of the failing record" :
+		    "continue, skipping further updates to that database";
+	return x == RST_ABORT ? "abort" : "continue, skipping the damaged part of the file";
+}
+
+int
+rst_plan_describe(const struct rst_plan *p, struct buf *out)
+{
+	size_t i, k;
+	int rc = 0;
+
+#define ADD(...) do { if (rc == 0) rc = buf_addf(out, __VA_ARGS__); } while (0)
+	if (p->all) {
+		ADD("Processing all journaled globals in all directories\n");
+	} else {
+		ADD("Processing globals from the following datasets:\n");
+		for (i = 0; i < p->ndbs; i++) {
+			const struct rst_db *d = &p->dbs[i];
+
+			ADD(" %zu. %s     %s\n", i + 1, d->source,
+			    d->nglobals ? "Selected Globals:" : "All Globals");
+			for (k = 0; k < d->nglobals; k++)
+				ADD("    %s%s\n", d->globals[k][0] == '^' ? "" : "^", d->globals[k]);
+			if (strcmp(d->source, d->target) != 0)
+				ADD("    (Redirect to: %s)\n", d->target);
+		}
+	}
+	ADD("Journal files in the order they will be processed:\n");
+	for (i = 0; i < p->files.n; i++)
+		ADD("%zu. %s\n", i + 1, p->files.paths[i]);
+	ADD("Start: ");
+	if (rc == 0)
+		rc = rst_point_format(&p->start, false, out);
+	ADD("\nStop: ");
+	if (rc == 0)
+		rc = rst_point_format(&p->stop, true, out);
+	ADD("\n%s\n", p->switch_first ? "Switch the journal file before the restore" :
+	    "Do not switch the journal file");
+	ADD("%s\n", p->journal_updates ? "Updates will be journaled" : "Updates will NOT be journaled");
+	ADD("Database errors: %s\n", policy_text(p->db_errors, true));
+	ADD("Journal errors: %s\n", policy_text(p->jrn_errors, false));
+	ADD("Incomplete transactions: %s\n", p->rollback ? "rolled back" : "applied");
+	if (p->dry_run)
+		ADD("Dry run: nothing will be written\n");
+#undef ADD
+	return rc;
+}
+
+/* ---- the check ------------------------------------------------------------------------------ */
+
+static int
+check_files(const struct rst_plan *p, struct jk_err *err)
+{
+	struct jrn_reader *r;
+	uint64_t prev_id = 0;
+	char prev_path[JRN_PATH_MAX + 1] = "";
+	struct stat st;
+	size_t i;
+	int rc;
+
+	if (p->files.n == 0)
+		return jk_errf(err, JK_EUSAGE, "no journal files to process");
+	for (i = 0; i < p->files.n; i++) {
+		const char *f = p->files.paths[i];
+
+		if (stat(f, &st) != 0) {
+			if (errno == ENOENT)
+				return jk_errf(err, JK_ENOTFOUND,
+				    "journal file %s is missing (number %zu of the %zu to process)",
+				    f, i + 1, p->files.n);
+			return jk_errno(err, errno, "cannot read journal file '%s'", f);
+		}
+		if ((rc = jrn_reader_open(f, &r, err)) != 0)
+			return rc;
+		if (p->check_links && i > 0 && jrn_reader_hdr(r)->prev_id != prev_id) {
+			const char *named = jrn_reader_hdr(r)->prev_path;
+
+			if (named[0] != '\0' && strcmp(named, p->files.paths[i - 1]) != 0)
+				rc = jk_errf(err, JK_ENOTFOUND,
+				    "journal file %s is missing: %s follows it, but the file before it in the list is %s",
+				    named, f, p->files.paths[i - 1]);
+			else
+				rc = jk_errf(err, JK_ENOTFOUND,
+				    "%s does not follow %s: it names %s as the file before it",
+				    f, p->files.paths[i - 1], named[0] ? "another file of that name" : "no file");
+		}
+		prev_id = jrn_reader_hdr(r)->file_id;
+		snprintf(prev_path, sizeof prev_path, "%s", f);
+		jrn_reader_close(r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Pattern text without its ^, for comparing selections. */
+static const char *
+pat_body(const char *s)
+{
+	return s[0] == '^' ? s + 1 : s;
+}
+
+static bool
+has_pattern(const struct rst_db *d, const char *pat)
+{
+	size_t k;
+
+	for (k = 0; k < d->nglobals; k++)
+		if (strcmp(pat_body(d->globals[k]), pat_body(pat)) == 0)
+			return true;
+	return false;
+}
+
+/* The same globals: every pattern of each is one of the other's (none = all). */
+static bool
+same_selection(const struct rst_db *a, const struct rst_db *b)
+{
+	size_t k;
+
+	if ((a->nglobals == 0) != (b->nglobals == 0))
+		return false;
+	for (k = 0; k < a->nglobals; k++)
+		if (!has_pattern(b, a->globals[k]))
+			return false;
+	for (k = 0; k < b->nglobals; k++)
+		if (!has_pattern(a, b->globals[k]))
+			return false;
+	return true;
+}
+
+static int
+check_dbs(const struct rst_plan *p, struct jk_err *err)
+{
+	size_t i, k;
+
+	if (p->all && p->ndbs > 0)
+		return jk_errf(err, JK_EUSAGE,
+		    "choose all journaled globals in all directories, or a list of directories, not both");
+	if (!p->all && p->ndbs == 0)
+		return jk_errf(err, JK_EUSAGE,
+		    "no databases to restore: name a directory, or all journaled globals in all directories");
+	for (i = 0; i < p->ndbs; i++) {
+		const struct rst_db *d = &p->dbs[i];
+
+		for (k = 0; k < i; k++)
+			if (strcmp(p->dbs[k].source, d->source) == 0)
+				return jk_errf(err, JK_EUSAGE, "directory %s is listed twice", d->source);
+		for (k = 0; k < d->nglobals; k++)
+			if (!gref_pattern_valid(d->globals[k], strlen(d->globals[k])))
+				return jk_errf(err, JK_EUSAGE,
+				    "bad global pattern '%s' for %s: a global name starts with a letter, %%, * or ?, "
+				    "then letters, digits, *, ? or .", d->globals[k], d->source);
+		if (!db_exists(d->target)) {
+			if (strcmp(d->source, d->target) == 0)
+				return jk_errf(err, JK_ENOTFOUND,
+				    "No database exists in that directory: %s (redirect it to a directory that holds one)",
+				    d->target);
+			return jk_errf(err, JK_ENOTFOUND,
+			    "No database exists in that directory: %s (where %s is redirected)", d->target, d->source);
+		}
+	}
+	/* The same-target rule: one database, one selection. */
+	for (i = 0; i < p->ndbs; i++)
+		for (k = 0; k < i; k++)
+			if (strcmp(p->dbs[i].target, p->dbs[k].target) == 0 &&
+			    !same_selection(&p->dbs[i], &p->dbs[k]))
+				return jk_errf(err, JK_EUSAGE,
+				    "%s and %s are both redirected to %s but select different globals: "
+				    "select the same globals, or redirect one of them elsewhere",
+				    p->dbs[k].source, p->dbs[i].source, p->dbs[i].target);
+	return 0;
+}
+
+int
+rst_record_read(const char *inst, struct rst_record *rec, struct jk_err *err)
+{
+	struct buf text = BUF_INIT, path = BUF_INIT;
+	const char *p, *end, *nl, *colon;
+	char key[32], val[4200];
+	int rc;
+
+	memset(rec, 0, sizeof *rec);
+	if (buf_addf(&path, "%s%s%s", inst, inst[0] && inst[strlen(inst) - 1] == '/' ? "" : "/",
+	    RST_RECORD) != 0)
+		return nomem(err);
+	rc = read_text(buf_str(&path), &text, err);
+	if (rc == JK_ENOTFOUND)
+		rc = jk_errf(err, JK_ENOTFOUND, "no restore has run in %s yet (no %s)", inst, RST_RECORD);
+	if (rc != 0)
+		goto out;
+	p = buf_str(&text);
+	end = p + text.len;
+	/* The top-level "key: value" lines that rst.c writes; values may be double-quoted. */
+	for (; p < end; p = nl + 1) {
+		size_t kn, vn = 0;
+		const char *v;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (p[0] == ' ' || p[0] == '#' || p[0] == '-' ||
+		    (colon = memchr(p, ':', (size_t)(nl - p))) == NULL)
+			continue;
+		kn = (size_t)(colon - p);
+		if (kn >= sizeof key)
+			continue;
+		memcpy(key, p, kn);
+		key[kn] = '\0';
+		v = colon + 1;
+		while (v < nl && *v == ' ')
+			v++;
+		if (v < nl && *v == '"') {
+			for (v++; v < nl && *v != '"' && vn + 1 < sizeof val; v++) {
+				if (*v == '\\' && v + 1 < nl) {
+					v++;
+					if (*v == 'x' && v + 2 < nl && isxdigit((unsigned char)v[1]) &&
+					    isxdigit((unsigned char)v[2])) {
+						char h[3] = { v[1], v[2], 0 };
+
+						val[vn++] = (char)strtoul(h, NULL, 16);
+						v += 2;
+						continue;
+					}
+				}
+				val[vn++] = *v;
+			}
+		} else {
+			for (; v < nl && vn + 1 < sizeof val; v++)
+				val[vn++] = *v;
+			while (vn > 0 && val[vn - 1] == ' ')
+				vn--;
+		}
+		val[vn] = '\0';
+		if (strcmp(key, "status") == 0) {
+			snprintf(rec->status, sizeof rec->status, "%.*s", (int)sizeof rec->status - 1, val);
+		} else if (strcmp(key, "why") == 0) {
+			snprintf(rec->why, sizeof rec->why, "%.*s", (int)sizeof rec->why - 1, val);
+		} else if (strcmp(key, "next") == 0) {
+			char *c = strchr(val, ',');
+
+			if (c != NULL) {
+				*c = '\0';
+				parse_u64(val, &rec->next_offset);
+				snprintf(rec->next_path, sizeof rec->next_path, "%.*s",
+				    (int)sizeof rec->next_path - 1, c + 1);
+			}
+		} else if (strcmp(key, "started_us") == 0) {
+			parse_u64(val, &rec->started_us);
+		} else if (strcmp(key, "finished_us") == 0) {
+			parse_u64(val, &rec->finished_us);
+		} else if (strcmp(key, "records") == 0) {
+			parse_u64(val, &rec->records);
+		} else if (strcmp(key, "applied") == 0) {
+			parse_u64(val, &rec->applied);
+		}
+	}
+	if (rec->status[0] == '\0')
+		rc = jk_errf(err, JK_EFORMAT, "%s has no status line", buf_str(&path));
+out:
+	buf_release(&text);
+	buf_release(&path);
+	return rc;
+}
+
+/* A location of the plan: the file must be in the list, the offset inside it. */
+static int
+resolve_location(const struct rst_plan *p, const char *path, uint64_t off, struct rst_pos *pos,
+    const char *what, struct jk_err *err)
+{
+	struct stat st;
+	long i = rst_files_find(&p->files, path);
+
+	if (i < 0)
+		return jk_errf(err, JK_ENOTFOUND, "the %s point's journal file %s is not among the files to process",
+		    what, path);
+	if (stat(p->files.paths[i], &st) == 0 && off > (uint64_t)st.st_size)
+		return jk_errf(err, JK_EUSAGE, "the %s point's offset %" PRIu64 " is past the end of %s (%lld bytes)",
+		    what, off, p->files.paths[i], (long long)st.st_size);
+	pos->fi = (size_t)i;
+	pos->off = off;
+	return 0;
+}
+
+static bool
+marker_matches(const struct rst_point *pt, const struct jrn_rec *r)
+{
+	if (r->type != JRN_MARKER)
+		return false;
+	if (pt->kind == RST_MARKER_ID)
+		return r->marker_id == pt->marker_id;
+	return r->vallen == strlen(pt->marker_text) &&
+	    memcmp(r->val, pt->marker_text, r->vallen) == 0;
+}
+
+/* The first marker matching pt at or after from; its place and time. */
+static int
+find_marker(const struct rst_plan *p, const struct rst_point *pt, struct rst_pos from,
+    const char *what, struct rst_pos *at, uint64_t *time_us, struct jk_err *err)
+{
+	struct jrn_chain *c;
+	struct jrn_rec r;
+	struct buf desc = BUF_INIT;
+	size_t fi;
+	int rc;
+
+	if ((rc = jrn_chain_open(p->files.paths + from.fi, p->files.n - from.fi, &c, err)) != 0)
+		return rc;
+	jrn_chain_check_links(c, p->check_links);
+	while ((rc = jrn_chain_next(c, &r, NULL)) == 0) {
+		fi = from.fi + jrn_chain_index(c);
+		if (fi == from.fi && r.offset < from.off)
+			continue;
+		if (marker_matches(pt, &r)) {
+			at->fi = fi;
+			at->off = r.offset;
+			*time_us = r.time_us;
+			jrn_chain_close(c);
+			return 0;
+		}
+	}
+	rst_point_format(pt, false, &desc);
+	if (rc > 0)
+		rc = jk_errf(err, JK_ENOTFOUND, "the %s point %s is not in the journal files to process%s",
+		    what, buf_str(&desc), from.fi > 0 || from.off > 0 ? " after the start point" : "");
+	else
+		rc = jk_errf(err, JK_ENOTFOUND, "the %s point %s was not found before a journal error: %s",
+		    what, buf_str(&desc), jrn_chain_err(c)->msg);
+	buf_release(&desc);
+	jrn_chain_close(c);
+	return rc;
+}
+
+/* The time of the first record at or after pos; false at the end of its file. */
+static bool
+time_at(const struct rst_plan *p, struct rst_pos pos, uint64_t *time_us)
+{
+	struct jrn_reader *r;
+	struct jrn_rec rec;
+	bool ok = false;
+
+	if (jrn_reader_open(p->files.paths[pos.fi], &r, NULL) != 0)
+		return false;
+	if (jrn_reader_seek(r, pos.off) == 0 && jrn_reader_next(r, &rec) == 0) {
+		*time_us = rec.time_us;
+		ok = true;
+	}
+	jrn_reader_close(r);
+	return ok;
+}
+
+static int
+resolve_point(const struct rst_plan *p, const struct rst_point *pt, bool stop, struct rst_pos from,
+    struct rst_bound *b, struct jk_err *err)
+{
+	const char *what = stop ? "stop" : "start";
+	struct rst_record rec;
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	switch (pt->kind) {
+	case RST_EDGE:
+		b->kind = RST_EDGE;
+		return 0;
+	case RST_LOCATION:
+		b->kind = RST_LOCATION;
+		return resolve_location(p, pt->path ? pt->path : "", pt->offset, &b->pos, what, err);
+	case RST_MARKER_ID:
+	case RST_MARKER_TEXT:
+		if (pt->kind == RST_MARKER_TEXT && pt->marker_text == NULL)
+			return jk_errf(err, JK_EUSAGE, "the %s point is a marker text, but there is no text", what);
+		b->kind = RST_LOCATION;
+		return find_marker(p, pt, from, what, &b->pos, &b->time_us, err);
+	case RST_TIME:
+		b->kind = RST_TIME;
+		b->time_us = pt->time_us;
+		return 0;
+	case RST_SEQ:
+		b->kind = RST_SEQ;
+		b->seq = pt->seq;
+		return 0;
+	case RST_LAST_RESTORE:
+		if (stop)
+			return jk_errf(err, JK_EUSAGE, "the last restore is where a restore starts, not where it stops");
+		if ((rc = rst_record_read(p->inst, &rec, err)) != 0)
+			return rc;
+		if (strcmp(rec.status, "running") == 0)
+			return jk_errf(err, JK_ESTATE,
+			    "the last restore in %s did not finish (it may have crashed): run it again "
+			    "from its own start point", p->inst);
+		b->kind = RST_LOCATION;
+		if (rec.next_path[0] == '\0')
+			return jk_errf(err, JK_ESTATE,
+			    "the last restore in %s was stopped before it reached its start point: "
+			    "run it again from its own start point", p->inst);
+		if (rst_files_find(&p->files, rec.next_path) < 0)
+			return jk_errf(err, JK_ENOTFOUND,
+			    "the last restore stopped at offset %" PRIu64 " of %s, which is not among the files to process",
+			    rec.next_offset, rec.next_path);
+		return resolve_location(p, rec.next_path, rec.next_offset, &b->pos, what, err);
+	}
+	return jk_errf(err, JK_EUSAGE, "unknown %s point kind %d", what, (int)pt->kind);
+}
+
+/* Whether the stop lies before the start, where the two can be compared. */
+static bool
+stop_before_start(const struct rst_plan *p, const struct rst_bound *a, const struct rst_bound *b)
+{
+	uint64_t t;
+
+	if (a->kind == RST_EDGE || b->kind == RST_EDGE)
+		return false;
+	if (a->kind == RST_LOCATION && b->kind == RST_LOCATION)
+		return rst_pos_cmp(b->pos, a->pos) < 0;
+	if (a->kind == RST_TIME && b->kind == RST_TIME)
+		return b->time_us < a->time_us;
+	if (a->kind == RST_SEQ && b->kind == RST_SEQ)
+		return b->seq < a->seq;
+	if (a->kind == RST_LOCATION && b->kind == RST_TIME)
+		return time_at(p, a->pos, &t) && t > b->time_us;
+	if (a->kind == RST_TIME && b->kind == RST_LOCATION)
+		return time_at(p, b->pos, &t) && t < a->time_us;
+	return false;
+}
+
+/* The instance's current file while journaling, into cur ("" when not journaling). */
+static int
+check_current(const struct rst_plan *p, struct jk_err *err)
+{
+	struct jrn_status st;
+	struct jk *j;
+	int rc;
+
+	if ((rc = jk_open(p->inst, &j, err)) != 0)
+		return rc;
+	if ((rc = jk_status(j, &st)) != 0) {
+		*err = *jk_err(j);
+		goto out;
+	}
+	if (st.journaling && !p->switch_first && rst_files_find(&p->files, st.path) >= 0) {
+		rc = jk_errf(err, JK_ESTATE,
+		    "The journal restore includes the current journal file %s. You cannot do that "
+		    "unless you stop journaling or switch journaling to another file.", st.path);
+		goto out;
+	}
+	if (p->journal_updates && !st.journaling)
+		rc = jk_errf(err, JK_ESTATE,
+		    "Updates cannot be journaled: journaling is stopped in %s (start it, or do not journal the updates)",
+		    p->inst);
+out:
+	jk_close(j);
+	return rc;
+}
+
+int
+rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    struct jk_err *err)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	struct rst_pos from = { 0, 0 };
+	int rc;
+
+	if (p->inst == NULL)
+		return jk_errf(err, JK_EUSAGE, "no instance: a restore runs in an instance (its restore record, its journal)");
+	if (!inst_exists(p->inst))
+		return jk_errf(err, JK_ENOTFOUND, "no jrnkit instance in '%s' (no jrnkit.yaml)", p->inst);
+	if ((rc = check_files(p, err)) != 0 || (rc = check_dbs(p, err)) != 0)
+		return rc;
+	if ((rc = resolve_point(p, &p->start, false, from, start, err)) != 0)
+		return rc;
+	/* A stop marker is the first one after the start, when the start is a place. */
+	if (start->kind == RST_LOCATION)
+		from = start->pos;
+	if ((rc = resolve_point(p, &p->stop, true, from, stop, err)) != 0)
+		return rc;
+	if (stop_before_start(p, start, stop)) {
+		rst_point_format(&p->start, false, &a);
+		rst_point_format(&p->stop, true, &b);
+		rc = jk_errf(err, JK_EUSAGE, "the stop point (%s) is before the start point (%s)",
+		    buf_str(&b), buf_str(&a));
+		buf_release(&a);
+		buf_release(&b);
+		return rc;
+	}
+	if (!p->dry_run && (rc = check_current(p, err)) != 0)
+		return rc;
+	return 0;
+}
+
+int
+rst_plan_check(const struct rst_plan *p, struct jk_err *err)
+{
+	struct rst_bound a, b;
+
+	return rst_resolve(p, &a, &b, err);
+}
