@@ -1150,16 +1150,27 @@ inst_log_free(char **paths, size_t n)
 int
 inst_log_read(const char *dir, char ***paths, size_t *n, struct jk_err *err)
 {
-	struct buf text = BUF_INIT;
-	char path[PATH_MAX], **v = NULL, **nv;
-	const char *p, *end, *nl;
-	size_t cnt = 0, cap = 0, len;
+	char path[PATH_MAX];
 	int rc;
 
 	*paths = NULL;
 	*n = 0;
 	if ((rc = join(path, sizeof path, dir, LOG_NAME, err)) != 0)
 		return rc;
+	return inst_log_read_file(path, paths, n, err);
+}
+
+int
+inst_log_read_file(const char *path, char ***paths, size_t *n, struct jk_err *err)
+{
+	struct buf text = BUF_INIT;
+	char **v = NULL, **nv;
+	const char *p, *end, *nl;
+	size_t cnt = 0, cap = 0, len;
+	int rc;
+
+	*paths = NULL;
+	*n = 0;
 	if ((rc = read_file(path, &text, err)) != 0)
 		goto out;
 	p = buf_str(&text);

@@ -86,6 +86,8 @@ bool inst_exists(const char *dir);
  * line without its newline is returned.  JK_ENOTFOUND without a journal.log.
  */
 int inst_log_read(const char *dir, char ***paths, size_t *n, struct jk_err *err);
+/* The same, from a history log at path (a copy taken from another instance). */
+int inst_log_read_file(const char *path, char ***paths, size_t *n, struct jk_err *err);
 void inst_log_free(char **paths, size_t n);
 /*
  * Append one path and fsync; after a torn last line it starts a new line.

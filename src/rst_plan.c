@@ -153,40 +153,23 @@ int
 rst_files_from_log(struct rst_files *f, const char *log, char *const *dirs, size_t ndirs,
     struct jk_err *err)
 {
-	struct buf text = BUF_INIT, line = BUF_INIT;
 	struct stat st;
-	const char *p, *end, *nl;
 	char **paths;
 	size_t n, i;
-	int rc = 0;
+	int rc;
 
-	if (stat(log, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if ((rc = inst_log_read(log, &paths, &n, err)) != 0)
-			return rc;
-		for (i = 0; i < n && rc == 0; i++)
-			rc = add_located(f, paths[i], dirs, ndirs, err);
-		inst_log_free(paths, n);
+	/* An instance directory, or a copy of a journal.log: the same reader. */
+	if (stat(log, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = inst_log_read(log, &paths, &n, err);
+	else
+		rc = inst_log_read_file(log, &paths, &n, err);
+	if (rc == JK_ENOTFOUND)
+		return jk_errf(err, JK_ENOTFOUND, "no history log '%s'", log);
+	if (rc != 0)
 		return rc;
-	}
-	/* A copy of a journal.log: the same rules as inst_log_read. */
-	if ((rc = read_text(log, &text, err)) != 0)
-		goto out;
-	p = buf_str(&text);
-	end = p + text.len;
-	for (; p < end && rc == 0; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl == p || memchr(p, '\0', (size_t)(nl - p)) != NULL)
-			continue;
-		buf_reset(&line);
-		if (buf_add(&line, p, (size_t)(nl - p)) != 0)
-			rc = nomem(err);
-		else
-			rc = add_located(f, buf_str(&line), dirs, ndirs, err);
-	}
-out:
-	buf_release(&text);
-	buf_release(&line);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = add_located(f, paths[i], dirs, ndirs, err);
+	inst_log_free(paths, n);
 	return rc;
 }
 
