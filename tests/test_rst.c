@@ -31,6 +31,7 @@
 #include "dblock.h"
 #include "jk.h"
 #include "rst.h"
+#include "util/tmpdir.h"
 
 #define NDB 3
 
@@ -72,14 +73,12 @@ canon(const char *dir, char *out, size_t n)
 static int
 setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
 	struct inst_conf c;
 	struct jk_err err;
 	char d[4300];
 
 	(void)state;
-	snprintf(top, sizeof top, "%s/rstXXXXXX", t ? t : "/tmp");
-	assert_non_null(mkdtemp(top));
+	assert_int_equal(tu_mkdtemp(top, sizeof top, "test_rst"), 0);
 	snprintf(inst, sizeof inst, "%s/inst", top);
 	jk_err_clear(&err);
 	if (jk_init(inst, &err) != 0)
@@ -104,7 +103,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	sh("rm -rf '%s'", top);
+	tu_rmtree(top);
 	return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "err.h"
 #include "ui/menu.h"
 #include "ui/ui.h"
+#include "util/tmpdir.h"
 
 /* --- fixture: a fresh directory, the working directory for the test ---------- */
 
@@ -43,33 +44,15 @@ struct fx {
 static int
 setup(void **state)
 {
-	char tmpl[PATH_MAX], *real;
-	const char *base = getenv("TMPDIR");
-	struct fx *fx;
+	struct fx *fx = calloc(1, sizeof *fx);
 
-	if (base == NULL || base[0] == '\0')
-		base = "/tmp";
-	snprintf(tmpl, sizeof tmpl, "%s/test_ui.XXXXXX", base);
-	if (mkdtemp(tmpl) == NULL || (real = realpath(tmpl, NULL)) == NULL)
+	if (fx == NULL || tu_mkdtemp(fx->dir, sizeof fx->dir, "test_ui") != 0)
 		return -1;
-	if ((fx = calloc(1, sizeof *fx)) == NULL || strlen(real) >= sizeof fx->dir)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s", real);
-	free(real);
 	if (getcwd(fx->old, sizeof fx->old) == NULL || chdir(fx->dir) != 0 ||
 	    mkdir("menus", 0777) != 0)
 		return -1;
 	*state = fx;
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -80,7 +63,7 @@ teardown(void **state)
 
 	if (chdir(fx->old) != 0)
 		rc = -1;
-	if (nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (tu_rmtree(fx->dir) != 0)
 		rc = -1;
 	free(fx);
 	return rc;
