@@ -79,8 +79,11 @@ LIB       := $(BUILD)/lib/libjrnkit.a
 UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 
 # programs: name -> main source
-PROGS     := jrnkit
-jrnkit_SRC := src/cmd/jrnkit.c
+# restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
+RESTO_SRC := restore/dialogue.c restore/run.c
+PROGS     := jrnkit jrnresto
+jrnkit_SRC := src/cmd/jrnkit.c $(RESTO_SRC)
+jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
 BINS      := $(PROGS:%=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -120,6 +123,11 @@ $(DEPS_STAMP):
 
 # tests include their helpers as "util/x.h"
 $(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Itests
+$(BUILD)/obj/restore/%.o: ALL_CFLAGS += -Irestore
+
+# where the programs look for menus/ (src/ui/menudir.c)
+$(BUILD)/obj/src/ui/menudir.o: ALL_CFLAGS += -DJRNKIT_MENUDIR='"$(PREFIX)/share/jrnkit/menus"' \
+	-DJRNKIT_SRCMENUS='"$(CURDIR)/menus"'
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -364,4 +364,34 @@ struct rst_record {
 /* Read the instance's state/restore.yaml.  JK_ENOTFOUND when no restore has run there. */
 int rst_record_read(const char *inst, struct rst_record *rec, struct jk_err *err);
 
+/* ---- plan files ---------------------------------------------------------------------- */
+
+/*
+ * A plan as a YAML file (jrnkit-plan(5)), so a restore can be run again
+ * without questions (jrnresto --plan FILE) and a dialogue's answers saved.
+ *
+ * rst_plan_parse fills p (initialised, normally empty; on error p may hold
+ * part of the file: release it) from text; name stands for the file in
+ * messages, which read "NAME:LINE:COL: message" (from 1) with JK_EFORMAT:
+ * YAML syntax, unknown or duplicate keys, wrong types, bad points, bad
+ * patterns, a file list and a history log both given.  The instance is
+ * the file's "instance" when given, else the one p already names.
+ * Sources given as a history log or directories + prefix are resolved
+ * into p->files here (rst_files_from_log / _from_dirs / _range); a
+ * resolution error reads "NAME:LINE:COL: ..." at the key that asked for it.
+ * Nothing is checked against the journals: that is rst_plan_check's job.
+ */
+int rst_plan_parse(struct rst_plan *p, const char *name, const char *text, size_t len,
+    struct jk_err *err);
+/* The same from a file; JK_ENOTFOUND / JK_EIO naming it when it cannot be read. */
+int rst_plan_load(struct rst_plan *p, const char *path, struct jk_err *err);
+/*
+ * Append p as a plan file that rst_plan_parse reads back to the same plan:
+ * the files as an explicit list, every setting written out (dry_run is not:
+ * a plan file describes a restore, not how it is run).
+ */
+int rst_plan_write(const struct rst_plan *p, struct buf *out);
+/* rst_plan_write into path, replaced atomically (jk_write_file_atomic). */
+int rst_plan_save(const struct rst_plan *p, const char *path, struct jk_err *err);
+
 #endif

@@ -173,6 +173,18 @@ int menu_file_parse(const char *name, const char *text, size_t len, const struct
     struct menu_file **out, struct jk_err *err);
 void menu_file_free(struct menu_file *mf);
 
+/*
+ * The directory of the menu files, into out (replaced): $JRNKIT_MENUS when
+ * set; else PROGRAM_DIR/../share/jrnkit/menus when it exists (an installed
+ * program); else the source tree's menus/ when the program was built there
+ * and it still exists; else PREFIX/share/jrnkit/menus.  JK_ENOTFOUND when
+ * none is a directory, with a message saying what to set.
+ */
+int menu_dir(struct buf *out, struct jk_err *err);
+/* Load menus/NAME.yaml from menu_dir (as menu_file_load). */
+int menu_open(const char *name, const struct menu_binds *b, struct menu_file **out,
+    struct jk_err *err);
+
 /* The menu or prompt called id, or NULL. */
 const struct menu *menu_find(const struct menu_file *mf, const char *id);
 const struct ui_prompt *menu_prompt(const struct menu_file *mf, const char *id);

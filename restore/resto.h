@@ -1,0 +1,39 @@
+/*
+ * resto.h - jrnresto's parts: the restore dialogue (spec/dialogues.md
+ * section 2), and running a plan with progress and a report.  Linked into
+ * jrnresto and into jrnkit, whose main menu item 4 runs the dialogue.
+ */
+#ifndef JK_RESTO_H
+#define JK_RESTO_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "rst.h"
+#include "ui/ui.h"
+
+/*
+ * The single-instance restore dialogue on ui for the instance in inst, with
+ * the prompts of menus/jrnresto.yaml: asks, shows the plan, runs it on
+ * "Start the restore? Yes", reports.  0 when done or declined, UI_BACK when
+ * the operator backed out (nothing written), < 0 an error (err says).
+ */
+int resto_dialogue(struct ui *ui, const char *inst, struct jk_err *err);
+
+/* How a run reports. */
+struct resto_out {
+	struct ui *ui;		/* output goes to ui->out */
+	bool live;		/* a live progress bar (a terminal) instead of percentages */
+	bool quiet;		/* no progress at all (--json) */
+};
+
+/*
+ * Run plan with progress on o, stopping between units at SIGINT or SIGTERM
+ * (the handlers are restored after).  res as rst_run.  Returns rst_run's.
+ */
+int resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst_result *res);
+
+/* The end of a run as the dialogue shows it: completed/stopped line, updated and skipped databases, damage. */
+void resto_report(const struct resto_out *o, const struct rst_plan *plan, const struct rst_result *res);
+
+#endif
