@@ -12,6 +12,9 @@
 #include "rst.h"
 #include "ui/ui.h"
 
+/* resto_dialogue: a run was interrupted (Ctrl-C); the same restore run again finishes it. */
+#define RESTO_STOPPED 3
+
 /*
  * The single-instance restore dialogue on ui for the instance in inst, with
  * the prompts of menus/jrnresto.yaml: asks, shows the plan, runs it on
@@ -33,7 +36,15 @@ struct resto_out {
  */
 int resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst_result *res);
 
-/* The end of a run as the dialogue shows it: completed/stopped line, updated and skipped databases, damage. */
+/*
+ * The end of a run as the dialogue shows it: the completed (stopped,
+ * aborted) line, the updated and skipped databases, database errors,
+ * damage, incomplete transactions, counts.
+ */
 void resto_report(const struct resto_out *o, const struct rst_plan *plan, const struct rst_result *res);
+/* A dry run's counts per database and global, and its transactions. */
+void resto_dry_report(const struct resto_out *o, const struct rst_result *res);
+/* The result as one JSON object (and a newline), appended to out.  0 or JK_ENOMEM. */
+int resto_json(const struct rst_plan *plan, const struct rst_result *res, struct buf *out);
 
 #endif

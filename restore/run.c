@@ -142,3 +142,234 @@ resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst_res
 		end_file(&g);
 	return rc;
 }
+
+/* "20261120 11:00:52", local time, as the dialogues print times. */
+static void
+fmt_time(uint64_t us, char *out, size_t n)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, n, "%Y%m%d %H:%M:%S", &tm);
+}
+
+static void
+numbered(FILE *out, const char *title, char *const *v, size_t n)
+{
+	size_t i;
+
+	fprintf(out, "\n%s\n\n", title);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%zu. %s\n", i + 1, v[i]);
+}
+
+void
+resto_report(const struct resto_out *o, const struct rst_plan *plan, const struct rst_result *res)
+{
+	FILE *out = o->ui->out;
+	char when[32];
+	size_t i, k;
+
+	fmt_time(res->finished_us ? res->finished_us : (uint64_t)time(NULL) * 1000000, when, sizeof when);
+	if (res->switched_to != NULL)
+		fprintf(out, "Journaling switched to %s\n", res->switched_to);
+	switch (res->status) {
+	case RST_DONE:
+		fprintf(out, "[Journal restore %s at %s]\n", plan->dry_run ? "dry run completed" :
+		    "completed", when);
+		break;
+	case RST_STOPPED:
+		fprintf(out, "[Journal restore interrupted at %s]\n", when);
+		break;
+	case RST_ABORTED:
+		fprintf(out, "[Journal restore aborted at %s]\n", when);
+		break;
+	}
+	if (res->err.code != 0)
+		fprintf(out, "%s\n", res->err.msg);
+	if (res->status != RST_DONE || res->err.code != 0) {
+		if (res->next_path != NULL)
+			fprintf(out, "Stopped before the record at %" PRIu64 ",%s\n", res->next_offset,
+			    res->next_path);
+		if (res->status == RST_STOPPED)
+			fputs("Every transaction before it is applied whole.  Run the same restore "
+			    "again to finish it.\n", out);
+	}
+	if (plan->dry_run) {
+		fputs("\nNothing was written (a dry run).\n", out);
+	} else {
+		if (res->nupdated > 0)
+			numbered(out, "The following databases have been updated:", res->updated,
+			    res->nupdated);
+		else
+			fputs("\nNo database has been updated.\n", out);
+		if (res->nskipped > 0)
+			numbered(out, "The following databases have been skipped:", res->skipped,
+			    res->nskipped);
+	}
+	for (i = 0, k = 0; i < res->ndbs; i++) {
+		const struct rst_db_result *d = &res->dbs[i];
+
+		if (d->error == 0)
+			continue;
+		if (k++ == 0)
+			fputs("\nUpdates stopped by database errors:\n\n", out);
+		fprintf(out, "%s: %s\n", d->target ? d->target : d->source,
+		    d->errmsg ? d->errmsg : "error");
+	}
+	for (i = 0; i < res->ndamage; i++) {
+		const struct rst_damage *d = &res->damage[i];
+
+		if (i == 0)
+			fputs("\nDamaged journal files:\n\n", out);
+		fprintf(out, "%s: valid up to offset %" PRIu64 ": %s%s\n", d->path, d->valid_end,
+		    d->msg ? d->msg : "damaged", d->skipped ? " (the rest of the file skipped)" : "");
+	}
+	if (res->torn > 0)
+		fprintf(out, "\n%u journal file%s end%s where the system crashed while writing; "
+		    "the file%s after %s read.\n", res->torn, res->torn == 1 ? "" : "s",
+		    res->torn == 1 ? "s" : "", res->torn == 1 ? "" : "s",
+		    res->torn == 1 ? "it was" : "them were");
+	for (i = 0; i < res->nincomplete; i++) {
+		const struct rst_tx *t = &res->incomplete[i];
+
+		if (i == 0)
+			fputs("\nIncomplete transactions (no commit in the range):\n\n", out);
+		fprintf(out, "%zu. at %" PRIu64 ",%s  process %" PRIu32 ", %" PRIu64 " update%s, %s\n",
+		    i + 1, t->offset, t->path, t->pid, t->updates, t->updates == 1 ? "" : "s",
+		    t->applied ? "applied" : "rolled back");
+	}
+	fprintf(out, "\n%" PRIu64 " records read, %" PRIu64 " updates %s, %" PRIu64
+	    " not selected, %" PRIu64 " skipped\n", res->records, res->applied,
+	    plan->dry_run ? "to apply" : "applied", res->filtered, res->skipped_updates);
+	fflush(out);
+}
+
+void
+resto_dry_report(const struct resto_out *o, const struct rst_result *res)
+{
+	FILE *out = o->ui->out;
+	size_t i, g = 0;
+
+	for (i = 0; i < res->ndbs; i++) {
+		const struct rst_db_result *d = &res->dbs[i];
+
+		fprintf(out, "\nDatabase %s", d->source);
+		if (d->target != NULL && strcmp(d->target, d->source) != 0)
+			fprintf(out, " (Redirect to: %s)", d->target);
+		fprintf(out, "%s\n", d->target == NULL ? " (not selected)" : "");
+		fprintf(out, "  %-31s %12s %12s %12s\n", "Global", "to apply", "not selected",
+		    "skipped");
+		for (; g < res->nglobals && res->globals[g].db == i; g++) {
+			const struct rst_global_result *x = &res->globals[g];
+
+			fprintf(out, "  ^%-30s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n", x->name,
+			    x->applied, x->filtered, x->skipped);
+		}
+		fprintf(out, "  %-31s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n", "total",
+		    d->applied, d->filtered, d->skipped);
+	}
+	fprintf(out, "\nTransactions: %" PRIu64 " complete, %zu incomplete, %" PRIu64
+	    " rolled back in the journal\n", res->tx_complete, res->nincomplete, res->tx_rolledback);
+	fflush(out);
+}
+
+#define J(...) do { if (rc == 0) rc = buf_addf(out, __VA_ARGS__); } while (0)
+#define JS(s) do { if (rc == 0) rc = (s) ? buf_add_json(out, (s)) : buf_adds(out, "null"); } while (0)
+
+static int
+json_strv(struct buf *out, const char *key, char *const *v, size_t n)
+{
+	int rc = buf_addf(out, ", \"%s\": [", key);
+	size_t i;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (i > 0)
+			rc = buf_adds(out, ", ");
+		if (rc == 0)
+			rc = buf_add_json(out, v[i]);
+	}
+	return rc != 0 ? rc : buf_addc(out, ']');
+}
+
+int
+resto_json(const struct rst_plan *plan, const struct rst_result *res, struct buf *out)
+{
+	static const char *const status[] = { "done", "stopped", "aborted" };
+	size_t i;
+	int rc = 0;
+
+	J("{\"status\": \"%s\", \"why\": ", status[res->status]);
+	JS(res->why);
+	J(", \"dry_run\": %s, \"error\": ", plan->dry_run ? "true" : "false");
+	JS(res->err.code ? res->err.msg : NULL);
+	J(", \"records\": %" PRIu64 ", \"applied\": %" PRIu64 ", \"filtered\": %" PRIu64
+	    ", \"skipped\": %" PRIu64 ", \"tx_complete\": %" PRIu64 ", \"tx_rolledback\": %" PRIu64
+	    ", \"started_us\": %" PRIu64 ", \"finished_us\": %" PRIu64 ", \"next\": ",
+	    res->records, res->applied, res->filtered, res->skipped_updates, res->tx_complete,
+	    res->tx_rolledback, res->started_us, res->finished_us);
+	if (res->next_path != NULL) {
+		J("{\"path\": ");
+		JS(res->next_path);
+		J(", \"offset\": %" PRIu64 "}", res->next_offset);
+	} else
+		J("null");
+	J(", \"switched_to\": ");
+	JS(res->switched_to);
+	J(", \"databases\": [");
+	for (i = 0; i < res->ndbs; i++) {
+		const struct rst_db_result *d = &res->dbs[i];
+
+		J("%s{\"source\": ", i ? ", " : "");
+		JS(d->source);
+		J(", \"target\": ");
+		JS(d->target);
+		J(", \"applied\": %" PRIu64 ", \"filtered\": %" PRIu64 ", \"skipped\": %" PRIu64
+		    ", \"error\": ", d->applied, d->filtered, d->skipped);
+		JS(d->error ? (d->errmsg ? d->errmsg : "error") : NULL);
+		J("}");
+	}
+	J("]");
+	if (rc == 0)
+		rc = json_strv(out, "updated", res->updated, res->nupdated);
+	if (rc == 0)
+		rc = json_strv(out, "skipped_databases", res->skipped, res->nskipped);
+	J(", \"incomplete\": [");
+	for (i = 0; i < res->nincomplete; i++) {
+		const struct rst_tx *t = &res->incomplete[i];
+
+		J("%s{\"txid\": %" PRIu64 ", \"pid\": %" PRIu32 ", \"path\": ", i ? ", " : "",
+		    t->txid, t->pid);
+		JS(t->path);
+		J(", \"offset\": %" PRIu64 ", \"updates\": %" PRIu64 ", \"applied\": %s}", t->offset,
+		    t->updates, t->applied ? "true" : "false");
+	}
+	J("], \"damage\": [");
+	for (i = 0; i < res->ndamage; i++) {
+		const struct rst_damage *d = &res->damage[i];
+
+		J("%s{\"path\": ", i ? ", " : "");
+		JS(d->path);
+		J(", \"valid_end\": %" PRIu64 ", \"message\": ", d->valid_end);
+		JS(d->msg);
+		J(", \"skipped\": %s}", d->skipped ? "true" : "false");
+	}
+	J("], \"torn\": %u", res->torn);
+	if (plan->dry_run) {
+		J(", \"globals\": [");
+		for (i = 0; i < res->nglobals; i++) {
+			const struct rst_global_result *g = &res->globals[i];
+
+			J("%s{\"database\": ", i ? ", " : "");
+			JS(res->dbs[g->db].source);
+			J(", \"global\": ");
+			JS(g->name);
+			J(", \"applied\": %" PRIu64 ", \"filtered\": %" PRIu64 ", \"skipped\": %" PRIu64 "}",
+			    g->applied, g->filtered, g->skipped);
+		}
+		J("]");
+	}
+	J("}\n");
+	return rc;
+}

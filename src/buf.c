@@ -101,3 +101,21 @@ buf_str(const struct buf *b)
 {
 	return b->data != NULL ? (const char *)b->data : "";
 }
+
+int
+buf_add_json(struct buf *b, const char *s)
+{
+	int rc = buf_addc(b, '"');
+
+	for (; rc == 0 && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			rc = buf_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			rc = buf_addf(b, "\\u%04x", c);
+		else
+			rc = buf_addc(b, c);
+	}
+	return rc != 0 ? rc : buf_addc(b, '"');
+}

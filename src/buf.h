@@ -30,6 +30,8 @@ int buf_grow(struct buf *b, size_t n);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_addc(struct buf *b, uint8_t c);
 int buf_adds(struct buf *b, const char *s);
+/* s as a JSON string, quotes included (\" \\ and control bytes escaped; other bytes as they are). */
+int buf_add_json(struct buf *b, const char *s);
 int buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The data as a C string ("" when empty); borrowed. */

@@ -163,6 +163,13 @@ struct eng {
 	unsigned tick;
 	size_t announced;	/* the last file reported as new, SIZE_MAX none */
 	int lock_fd;
+	/* transactions: pending in the open batch, settled with it */
+	uint64_t p_tx, p_txrb;
+	/* a dry run's per-global counts: an open-addressing table into gl */
+	struct rst_global_result *gl;
+	size_t ngl, glcap;
+	uint32_t *glhash;	/* index + 1, 0 empty; size glhcap, a power of 2 */
+	size_t glhcap;
 };
 
 static int
@@ -229,6 +236,7 @@ rst_result_release(struct rst_result *r)
 		free(r->damage[i].msg);
 	}
 	free(r->damage);
+	free(r->globals);
 	free(r->switched_from);
 	free(r->switched_to);
 	rst_result_init(r);
@@ -464,6 +472,7 @@ abort_batch(struct eng *e)
 	for (i = 0; i < e->nsrcs; i++)
 		e->srcs[i].p_applied = e->srcs[i].p_filtered = e->srcs[i].p_skipped = 0;
 	drop_incomplete(e->res, e->batch_ninc);
+	e->p_tx = e->p_txrb = 0;
 	e->pending = 0;
 }
 
@@ -535,6 +544,9 @@ commit_batch(struct eng *e, struct rst_pos next, bool started)
 		}
 	}
 	settle_counts(e, true, -1);	/* the rest: filtered, skipped, and sources without a batch */
+	e->res->tx_complete += e->p_tx;
+	e->res->tx_rolledback += e->p_txrb;
+	e->p_tx = e->p_txrb = 0;
 	e->pending = 0;
 	e->batch_from = norm_pos(e, next);
 	e->batch_started = started;
@@ -602,6 +614,75 @@ apply_via_jk(struct eng *e, struct tgt *t, const struct jrn_rec *r, struct jk_er
 	return rc;
 }
 
+enum gcount { G_APPLIED, G_FILTERED, G_SKIPPED };
+
+static uint32_t
+gl_hash(size_t si, const char *name, size_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)si;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	return h;
+}
+
+/* Count a dry run's update of source si under its global's name; out of memory is not fatal (the totals still say). */
+static void
+gl_count(struct eng *e, size_t si, const struct jrn_rec *r, enum gcount what)
+{
+	struct rst_global_result *g;
+	const char *name;
+	size_t n, i, k;
+	uint32_t h;
+
+	if (gref_key_name(r->key, r->keylen, &name, &n) != 0 || n >= sizeof g->name)
+		return;
+	if (e->ngl * 2 >= e->glhcap) {
+		size_t cap = e->glhcap ? e->glhcap * 2 : 64;
+		uint32_t *t = calloc(cap, sizeof *t);
+
+		if (t == NULL)
+			return;
+		for (i = 0; i < e->ngl; i++) {
+			k = gl_hash(e->gl[i].db, e->gl[i].name, strlen(e->gl[i].name)) & (cap - 1);
+			while (t[k] != 0)
+				k = (k + 1) & (cap - 1);
+			t[k] = (uint32_t)i + 1;
+		}
+		free(e->glhash);
+		e->glhash = t;
+		e->glhcap = cap;
+	}
+	h = gl_hash(si, name, n);
+	for (k = h & (e->glhcap - 1); e->glhash[k] != 0; k = (k + 1) & (e->glhcap - 1)) {
+		g = &e->gl[e->glhash[k] - 1];
+		if (g->db == si && strncmp(g->name, name, n) == 0 && g->name[n] == '\0')
+			goto found;
+	}
+	if (e->ngl == e->glcap) {
+		size_t cap = e->glcap ? e->glcap * 2 : 32;
+		struct rst_global_result *v = realloc(e->gl, cap * sizeof *v);
+
+		if (v == NULL)
+			return;
+		e->gl = v;
+		e->glcap = cap;
+	}
+	g = &e->gl[e->ngl];
+	memset(g, 0, sizeof *g);
+	g->db = si;
+	memcpy(g->name, name, n);
+	e->glhash[k] = (uint32_t)++e->ngl;
+found:
+	if (what == G_APPLIED)
+		g->applied++;
+	else if (what == G_FILTERED)
+		g->filtered++;
+	else
+		g->skipped++;
+}
+
 /*
  * One update of a unit at u: filtered, skipped, or applied to its target
  * (inside the instance transaction *in_tx opens, when journaling).
@@ -619,10 +700,14 @@ apply_update(struct eng *e, struct pass *ps, const struct jrn_rec *r, struct rst
 	s = &e->srcs[si];
 	if (s->tgt < 0) {
 		s->p_skipped++;
+		if (e->dry)
+			gl_count(e, (size_t)si, r, G_SKIPPED);
 		return 0;
 	}
 	if (!selected(e, s, r->key, r->keylen)) {
 		s->p_filtered++;
+		if (e->dry)
+			gl_count(e, (size_t)si, r, G_FILTERED);
 		return 0;
 	}
 	t = &e->tgts[s->tgt];
@@ -632,6 +717,7 @@ apply_update(struct eng *e, struct pass *ps, const struct jrn_rec *r, struct rst
 	}
 	if (e->dry) {
 		s->p_applied++;
+		gl_count(e, (size_t)si, r, G_APPLIED);
 		return 0;
 	}
 	jk_err_clear(&err);
@@ -1076,12 +1162,16 @@ pass_run(struct eng *e, struct pass *ps)
 			ps->tx.active = false;
 			if (ps->started && (rc = apply_tx(e, ps, ps->tx.txid, ps->tx.begin, after.off)) != 0)
 				return failed(e, ps, rc);
+			if (ps->started)
+				e->p_tx++;
 			if (unit_done(e, ps, after) != 0 && (o = commit_failed(e)) != P_END) {
 				e->next = after;
 				return o;
 			}
 			break;
 		case JRN_TROLLBACK:
+			if (ps->tx.active && ps->started)
+				e->p_txrb++;
 			ps->tx.active = false;
 			break;
 		default:
@@ -1309,6 +1399,16 @@ setup(struct eng *e)
 	return write_record(e, "running", "", false);
 }
 
+static int
+gl_cmp(const void *a, const void *b)
+{
+	const struct rst_global_result *x = a, *y = b;
+
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 /* Fill the result's lists from the engine's sources and targets. */
 static int
 fill_result(struct eng *e)
@@ -1354,6 +1454,13 @@ fill_result(struct eng *e)
 		if (n > 0 && (res->updated[res->nupdated++] = strdup(e->tgts[k].path)) == NULL)
 			return nomem(&res->err);
 	}
+	if (e->ngl > 0) {
+		qsort(e->gl, e->ngl, sizeof *e->gl, gl_cmp);
+		res->globals = e->gl;
+		res->nglobals = e->ngl;
+		e->gl = NULL;
+		e->ngl = e->glcap = 0;
+	}
 	return 0;
 }
 
@@ -1375,6 +1482,8 @@ teardown(struct eng *e)
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
 	free(e->before);
+	free(e->gl);
+	free(e->glhash);
 }
 
 int

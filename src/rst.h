@@ -294,6 +294,15 @@ struct rst_db_result {
 	char *errmsg;
 };
 
+/* Updates of one global of one source database (a dry run only). */
+struct rst_global_result {
+	size_t db;		/* index in result.dbs */
+	char name[32];		/* the global's name, without '^' */
+	uint64_t applied;	/* would be applied */
+	uint64_t filtered;	/* not selected by the patterns */
+	uint64_t skipped;	/* its database not selected */
+};
+
 struct rst_tx {
 	uint64_t txid;
 	uint32_t pid;
@@ -333,6 +342,10 @@ struct rst_result {
 	unsigned torn;			/* files before the last that ended torn (crashes) */
 	uint64_t records;		/* records read */
 	uint64_t applied, filtered, skipped_updates;
+	uint64_t tx_complete;		/* transactions applied whole (their commit in range) */
+	uint64_t tx_rolledback;		/* transactions the journal itself rolled back */
+	struct rst_global_result *globals;	/* a dry run: per global, by db then name */
+	size_t nglobals;
 	char *switched_from, *switched_to;	/* the journal switch, when one was made */
 	uint64_t started_us, finished_us;
 };
