@@ -247,8 +247,18 @@ int rst_plan_add_db(struct rst_plan *p, const char *source, const char *target,
  * JK_EUSAGE, JK_ENOTFOUND or JK_ESTATE with one message, the first problem.
  */
 int rst_plan_check(const struct rst_plan *p, struct jk_err *err);
-/* Append the plan as text, the way the dialogue shows it before "Start the restore?". */
+/*
+ * Parts of rst_plan_check, for a dialogue that asks step by step: the
+ * files (each there and readable; with links, each naming the one before
+ * it: a missing file is named), and the databases (the list, patterns,
+ * targets holding a database, the same-target rule).
+ */
+int rst_files_check(const struct rst_files *f, bool links, struct jk_err *err);
+int rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err);
+/* Append the plan as text: the databases, the files, the points and switches. */
 int rst_plan_describe(const struct rst_plan *p, struct buf *out);
+/* Only the databases, as the dialogue lists them ("Processing globals from the following datasets:"). */
+int rst_plan_describe_dbs(const struct rst_plan *p, struct buf *out);
 
 /* Canonical form of a directory that may not exist here: absolute, no . or .., trailing '/'; symlinks resolved when it exists. */
 int rst_canon_dir(const char *dir, struct buf *out, struct jk_err *err);
