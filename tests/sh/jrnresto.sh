@@ -1,0 +1,491 @@
+#!/bin/sh
+# jrnresto.sh - the restore dialogue of spec/dialogues.md section 2, replayed
+# from transcripts, and jrnresto's flags (--dry-run, --check, --json, exit
+# codes, a restore interrupted by SIGINT or killed and run again).
+#
+# A dialogue case NAME is tests/transcripts/jrnresto/NAME.in, the answers one
+# a line, and NAME.out, the whole screen.  In NAME.in, @T@ stands for the
+# case's directory and @D@ for the date part of its journal file names.  The
+# screen is normalised before the comparison (norm below): the case's
+# directory -> @T@, the time in "[Journal restore ... at YYYYMMDD HH:MM:SS]"
+# -> @TIME@, journal file names YYYYMMDD.NNN -> @D@.NNN (and the case's
+# date followed by a dot anywhere, as in a bad answer "@D@.1"), "process PID" ->
+# "process @PID@"; anything on stderr follows as "stderr: " lines.
+#
+# Each case builds its own instance from scratch (fixture below) in a
+# directory whose path always has the same length, so that journal offsets
+# (which depend on the lengths of the paths the journal records) are the same
+# on every run.  Where a case changes databases, the result is compared
+# with zwrite output worked out by hand.
+#
+#   JRNRESTO_CASES="a b"  run only these cases (and "flags" for the flag checks)
+#   JRNRESTO_BLESS=1      rewrite NAME.out from what the program prints (never
+#                         for the cases in $bugs).  Read every line of a blessed
+#                         file against the spec before committing it.
+#
+# Cases marked BUG below expect what the spec asks for and fail until the
+# program is fixed; the test says so when one fails.
+set -u
+bin=${JRNKIT_BIN:?}
+data=$(cd "$(dirname "$0")/../transcripts/jrnresto" && pwd) || exit 1
+bless=${JRNRESTO_BLESS:-}
+only=${JRNRESTO_CASES:-}
+
+# The known bugs (see the comments at the cases).
+bugs="damage_abort db_abort foreign_log_refused"
+
+base=$(mktemp -d "${TMPDIR:-/tmp}/jrnresto.XXXXXX") && base=$(cd "$base" && pwd -P) || exit 1
+trap 'rm -rf "$base"' EXIT
+TLEN=100	# every case directory's path is this long
+[ $((${#base} + 25)) -le $TLEN ] || { echo "skip: TMPDIR is too deep for fixed-length case directories"; exit 77; }
+
+nfail=0 nok=0 failed=""
+bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
+wanted() { [ -z "$only" ] || case " $only " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+is_bug() { case " $bugs " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+jk() { "$bin/jrnkit" -I "${I:-$T/i}" "$@"; }
+has() { case " $opts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# ---- the fixture --------------------------------------------------------------------
+
+# fixture NAME [OPTION...]: a fresh case directory T holding
+#   i/          the instance; journal files @D@.001 and @D@.002, journaling stopped
+#   acct/ tmp/  databases with the updates below; bak/acct, bak/tmp: as they
+#               were before them (empty: the "backup")
+#   restore/    an empty database; nodb/: a directory without a database
+# acct gets, in @D@.001: ^Acct(1)=10 ^Acct(2)=20 ^Acct2(1)="x" ^Balax=5
+# ^Balbx=6 ^Balx=7 ^Other=1; tmp: ^T(1)=1 ^Acct(9)=9.  Then a switch, and in
+# @D@.002: acct ^Acct(3)=30, a transaction {^Acct(4)=40 ^Balcx=8}, ^Acct(1)
+# incremented by 5 (15), ^Acct(2) killed; tmp ^T(2)=2.
+# Options:
+#   on      journaling left on: @D@.002 is the current file
+#   gone    a database gone/ with ^G(1)="g1" ^G(2)="g2" last in @D@.002,
+#           then removed: the journal names a directory with no database here
+#   three   a third file @D@.003 with acct ^Acct(7)=70
+#   broken  (with three) broken.log: a copy of journal.log without @D@.002
+#   other   the journal is another instance's: made in o/, its journal.log
+#           copied to o.log, its files moved to moved/, o/ removed; i/ is a
+#           new instance (journaling, one empty file of its own)
+#   reset   acct/ and tmp/ put back as in bak/ (the backup restored)
+#   damage  a byte in the middle of @D@.001 flipped
+#   tx      (implies on) then a transaction {^Acct(5)=50 ^Acct(6)=60
+#           ^Balzx=9} whose TCOMMIT is cut off the end of @D@.002
+fixture() {
+	T=$base/$1_
+	while [ ${#T} -lt $TLEN ]; do T=${T}_; done
+	shift
+	opts=" $* "
+	has tx && opts="$opts on"
+	mkdir -p "$T/bak" "$T/nodb" || return 1
+	I=$T/i
+	has other && I=$T/o
+	jk init "$I" >/dev/null || return 1
+	for d in acct tmp restore; do jk db create "$T/$d" >/dev/null || return 1; done
+	cp -a "$T/acct" "$T/tmp" "$T/bak/"
+	jk -d "$T/acct" exec - <<-'EOF'
+	set ^Acct(1)=10
+	set ^Acct(2)=20
+	set ^Acct2(1)="x"
+	set ^Balax=5
+	set ^Balbx=6
+	set ^Balx=7
+	set ^Other=1
+	EOF
+	jk -d "$T/tmp" exec - <<-'EOF'
+	set ^T(1)=1
+	set ^Acct(9)=9
+	EOF
+	jk switch >/dev/null
+	jk -d "$T/acct" exec - <<-'EOF'
+	set ^Acct(3)=30
+	tstart
+	set ^Acct(4)=40
+	set ^Balcx=8
+	tcommit
+	incr ^Acct(1)=5
+	kill ^Acct(2)
+	EOF
+	jk -d "$T/tmp" exec - <<-'EOF'
+	set ^T(2)=2
+	EOF
+	if has gone; then
+		jk db create "$T/gone" >/dev/null
+		printf 'set ^G(1)="g1"\nset ^G(2)="g2"\n' | jk -d "$T/gone" exec -
+	fi
+	if has three; then
+		jk switch >/dev/null
+		printf 'set ^Acct(7)=70\n' | jk -d "$T/acct" exec -
+	fi
+	if has tx; then
+		jk -d "$T/acct" exec - <<-'EOF'
+		tstart
+		set ^Acct(5)=50
+		set ^Acct(6)=60
+		set ^Balzx=9
+		tcommit
+		EOF
+		# the marker starts right after the TCOMMIT (52 bytes): cut both off
+		m=$(jk mark 1 x) || return 1
+		jk stop >/dev/null
+		truncate -s $((${m%%,*} - 52)) "${m#*,}"
+	fi
+	if has gone; then
+		jk db dismount "$T/gone" >/dev/null
+		rm -rf "$T/gone"
+	fi
+	has on || jk stop >/dev/null
+	D=$(ls "$I/journal" | head -1 | cut -c1-8)
+	if has broken; then
+		sed "/$D\\.002\$/d" "$I/journal.log" >"$T/broken.log"
+	fi
+	if has damage; then
+		f=$I/journal/$D.001
+		off=$(($(stat -c %s "$f") / 2))
+		b=$(od -An -tu1 -j "$off" -N 1 "$f" | tr -d ' ')
+		printf "\\$(printf %03o $((b ^ 255)))" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	fi
+	if has other; then
+		mkdir "$T/moved"
+		cp "$I/journal.log" "$T/o.log"
+		mv "$I"/journal/* "$T/moved/"
+		rm -rf "$I"
+		I=$T/i
+		jk init "$I" >/dev/null
+	fi
+	if has reset; then
+		rm -rf "$T/acct" "$T/tmp"
+		cp -a "$T/bak/acct" "$T/bak/tmp" "$T/"
+	fi
+	unset I
+}
+
+# The screen as the transcripts have it (see the top).
+norm() {
+	sed -e "s|$(printf '%s' "$T" | sed 's/[].[*^$\\|]/\\&/g')|@T@|g" \
+	    -e 's/^\(\[Journal restore [a-z ]*at \)[0-9]\{8\} [0-9]\{2\}:[0-9]\{2\}:[0-9]\{2\}\]$/\1@TIME@]/' \
+	    -e "s/$D\\./@D@./g" -e 's/[0-9]\{8\}\.\([0-9]\{3\}\)/@D@.\1/g' \
+	    -e 's/  process [0-9]*, /  process @PID@, /'
+}
+
+# dialogue NAME EXIT [OPTION...]: the fixture, NAME.in replayed into the
+# dialogue, the screen compared with NAME.out, the exit code with EXIT.
+# Returns 1 when the case is not run (JRNRESTO_CASES).
+dialogue() {
+	name=$1 want=$2
+	shift 2
+	wanted "$name" || return 1
+	fixture "$name" "$@" || { bad "$name: fixture"; return 0; }
+	sed -e "s|@T@|$T|g" -e "s|@D@|$D|g" "$data/$name.in" >"$T/answers"
+	(cd "$T" && exec "$bin/jrnresto" -I "$T/i" <"$T/answers" >"$T/stdout" 2>"$T/stderr")
+	rc=$?
+	{ cat "$T/stdout"; sed 's/^/stderr: /' "$T/stderr"; } | norm >"$T/screen"
+	if [ -n "$bless" ] && ! is_bug "$name"; then
+		cp "$T/screen" "$data/$name.out"
+	fi
+	if ! cmp -s "$data/$name.out" "$T/screen"; then
+		diff -u "$data/$name.out" "$T/screen" | sed 's/^/    /'
+		if is_bug "$name"; then
+			bad "$name: the screen differs from $name.out (a known BUG, see jrnresto.sh)"
+		else
+			bad "$name: the screen differs from $name.out"
+		fi
+	fi
+	[ "$rc" = "$want" ] || bad "$name: exit $rc, not $want"
+	return 0
+}
+
+# zw DB: the globals of database DB must be the ZWR lines on stdin.
+zw() {
+	jk -d "$1" zwrite >"$T/zw.got" 2>&1
+	if ! diff -u - "$T/zw.got" >"$T/zw.diff"; then
+		sed 's/^/    /' "$T/zw.diff"
+		bad "$name: $1 holds other globals than expected"
+	fi
+}
+
+# nothing_written: no restore ran here (no restore record) and restore/ is empty.
+nothing_written() {
+	[ ! -e "$T/i/state/restore.yaml" ] || bad "$name: a restore record was written"
+	zw "$T/restore" </dev/null
+}
+
+# What a whole restore of the fixture's acct/ writes with ^Acct* and ^Bal?x selected.
+acct_selected() {
+	cat <<-'EOF'
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Acct2(1)="x"
+	^Balax=5
+	^Balbx=6
+	^Balcx=8
+	EOF
+}
+# ... with all its globals.
+acct_all() {
+	cat <<-'EOF'
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Acct2(1)="x"
+	^Balax=5
+	^Balbx=6
+	^Balcx=8
+	^Balx=7
+	^Other=1
+	EOF
+}
+tmp_all() {
+	printf '%s\n' '^Acct(9)=9' '^T(1)=1' '^T(2)=2'
+}
+
+# ---- the dialogue ---------------------------------------------------------------------
+
+# All globals in all directories, into the databases the journal names
+# (put back to the backup first).
+if dialogue all 0 reset; then
+	acct_all | zw "$T/acct"
+	tmp_all | zw "$T/tmp"
+fi
+
+# Chosen directories: acct/ redirected to restore/, its globals ^Acct* and
+# ^Bal?x (a bad answer to a yes/no question, ? and ?L at the global prompt,
+# a bad name refused, ^ before a name, a name given twice); tmp/ not chosen,
+# so skipped.
+if dialogue chosen 0; then
+	acct_selected | zw "$T/restore"
+	tmp_all | zw "$T/tmp"
+fi
+
+# The same-target rule: tmp/ redirected to restore/ too, with all globals;
+# R (lower case, after ? and a bad answer) asks the redirection again, and
+# Enter keeps tmp/ (put back to the backup, so the restore shows).
+if dialogue same_target_r 0 reset; then
+	acct_selected | zw "$T/restore"
+	tmp_all | zw "$T/tmp"
+fi
+
+# ... and G asks the globals again: the same two, in the other order, are
+# the same selection.  tmp's ^Acct(9) joins restore/.
+if dialogue same_target_g 0; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Acct(9)=9
+	^Acct2(1)="x"
+	^Balax=5
+	^Balbx=6
+	^Balcx=8
+	EOF
+fi
+
+# A source directory with no database here (gone/, which the journal names):
+# the two lines of the spec, Enter (the same directory) refused, a target
+# without a database (nodb/) refused, restore/ taken.
+if dialogue nodb 0 gone; then
+	printf '%s\n' '^G(1)="g1"' '^G(2)="g2"' | zw "$T/restore"
+fi
+
+# Specifications correct? No: the directories are asked again from the
+# start, and only the second answers count.  Files from another operating
+# system: answered yes, nothing to convert.
+if dialogue specs_no 0; then
+	tmp_all | zw "$T/restore"
+fi
+
+# Another instance's journal files: its history log copied to o.log, the
+# files moved to moved/ ("Directory of the journal files:"), ? at both; the
+# first file given by name, @D@.002, so only its updates: ^Acct(1) is the
+# incremented 15, ^Acct(2) was killed.
+if dialogue foreign_log 0 other; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Balcx=8
+	EOF
+fi
+
+# BUG: a history log that does not exist, and journal directories that do
+# not exist or are not directories, are taken, and the dialogue then ends
+# after the last directory ("no history log '...'", [Journal restore
+# aborted]), dropping every answer so far.  Like every other answer the
+# files refuse (a directory to search, a next file, a redirection), they
+# should be refused at once and asked again.  The refusal lines are worded
+# as the dialogue's other refusals ("There is no directory X"); the exact
+# words are the lead's to choose.
+dialogue foreign_log_refused 0 other && nothing_written
+
+# No history log: from/through (bad names refused, through before from
+# refused, ? help), the prefix (Enter: none), the directories to search (a
+# nonexistent one refused, - empties the list).  @D@.002 only, as above.
+if dialogue by_name 0 other; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Balcx=8
+	EOF
+fi
+
+# The missing-file check finds a broken chain (a copied log without
+# @D@.002): Restore these files anyway? Yes restores @D@.001 and @D@.003 ...
+if dialogue broken_yes 0 three broken; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=10
+	^Acct(2)=20
+	^Acct(7)=70
+	^Acct2(1)="x"
+	EOF
+fi
+# ... and No stops, writing nothing.
+dialogue broken_no 0 three broken && nothing_written
+
+# Check journal integrity? Yes with a byte of @D@.001 damaged: the check
+# names the damage; the journal-error policy changed to continue: the rest
+# of @D@.001 is skipped, @D@.002 applied, the report names the damage.
+if dialogue damage_continue 0 damage reset; then
+	cat <<-'EOF' | zw "$T/acct"
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Acct2(1)="x"
+	^Balax=5
+	^Balcx=8
+	EOF
+	printf '%s\n' '^T(2)=2' | zw "$T/tmp"
+fi
+
+# BUG: the same damage with the default policy: the restore aborts at the
+# damage, every update before it applied.  The progress line of the file
+# it stopped in reads " 25.00% 50.00% 75.00% 100.00%" although the run
+# stopped at offset 456 of 927 (49%): end_file() in restore/run.c completes
+# the percentages to 100% whatever happened.  Expected: the quarters the
+# run crossed, " 25.00%".
+if dialogue damage_abort 0 damage reset; then
+	cat <<-'EOF' | zw "$T/acct"
+	^Acct(1)=10
+	^Acct(2)=20
+	^Acct2(1)="x"
+	^Balax=5
+	EOF
+	zw "$T/tmp" </dev/null
+fi
+
+# All directories, with gone/ among them: a database error, and by default
+# the restore goes on without gone/.
+if dialogue db_continue 0 gone reset; then
+	acct_all | zw "$T/acct"
+	tmp_all | zw "$T/tmp"
+fi
+
+# BUG (the same as damage_abort): the error-policy block changed to abort
+# at a database error: the restore stops at gone's first update, near the
+# end of @D@.002, every update before it applied; the percentages of
+# @D@.002 must stop at the quarters crossed, not read 100%.
+if dialogue db_abort 0 gone reset; then
+	acct_all | zw "$T/acct"
+	tmp_all | zw "$T/tmp"
+fi
+
+# The range includes the current journal file: the switch answered Yes
+# (after ?): journaling goes on in @D@.003, the restore runs ...
+if dialogue switch_yes 0 on; then
+	acct_selected | zw "$T/restore"
+	[ "$(sed -n '$s|.*/||p' "$T/i/journal.log")" = "$D.003" ] ||
+		bad "switch_yes: journal.log does not end with $D.003"
+fi
+# ... and No stops, with nothing switched and nothing written.
+if dialogue switch_no 0 on; then
+	nothing_written
+	[ "$(wc -l <"$T/i/journal.log")" -eq 2 ] || bad "switch_no: the journal was switched"
+fi
+
+# Do you want to disable journaling the updates? No, journaling on (the
+# range is @D@.001, so no switch): the updates are journaled, in @D@.002,
+# which then names restore/ ...
+if dialogue journal_on 0 on; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=10
+	^Acct(2)=20
+	^Acct2(1)="x"
+	^Balax=5
+	^Balbx=6
+	^Balx=7
+	^Other=1
+	EOF
+	grep -aq "$T/restore/" "$T/i/journal/$D.002" || bad "journal_on: the restored updates are not in $D.002"
+fi
+# ... and No with journaling stopped: they cannot be.
+if dialogue journal_off 0; then
+	acct_all | zw "$T/restore"
+	! grep -aq "$T/restore/" "$T"/i/journal/* || bad "journal_off: a journal file names restore/"
+fi
+
+# Start the restore? No.
+dialogue start_no 0 && nothing_written
+
+# An incomplete transaction (its TCOMMIT cut off the end of @D@.002):
+# Rollback incomplete transactions? Yes (after ?) leaves its updates out ...
+if dialogue rollback_yes 0 tx; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Balcx=8
+	EOF
+fi
+# ... No applies them.
+if dialogue rollback_no 0 tx; then
+	cat <<-'EOF' | zw "$T/restore"
+	^Acct(1)=15
+	^Acct(3)=30
+	^Acct(4)=40
+	^Acct(5)=50
+	^Acct(6)=60
+	^Balcx=8
+	^Balzx=9
+	EOF
+fi
+
+# Save these settings as a plan file? Yes.  Plan files are not on main yet
+# (src/rst_planfile.c: "plan files are not supported yet"), so the
+# transcript has that message and Enter leaves; when they land, the plan is
+# written and this transcript and check change.
+if dialogue save_plan 0; then
+	acct_selected | zw "$T/restore"
+	[ ! -e "$T/plan.yaml" ] || bad "save_plan: plan.yaml written although plan files are not supported"
+fi
+
+# Restore the Journal? No.
+dialogue restore_no 0 && nothing_written
+
+# ^ at a prompt in the middle, and the end of input in the middle: both
+# back out, [Journal restore aborted], nothing written.
+if dialogue caret 0; then
+	nothing_written
+	acct_all | zw "$T/acct"
+fi
+dialogue eof 0 && nothing_written
+
+# ? at every prompt of a whole restore: each prints its help (or the list
+# of files) and asks again.
+if dialogue help 0; then
+	printf '%s\n' '^Acct(1)=15' '^Acct(3)=30' '^Acct(4)=40' '^Acct2(1)="x"' | zw "$T/restore"
+fi
+
+# Prompt for name of the next file to process? Yes: @D@.001 chosen, then
+# @D@.002 named as the next file (after ? and a file that does not exist).
+if dialogue prompt_next 0; then
+	acct_selected | zw "$T/restore"
+fi
+
+# ---- the end ---------------------------------------------------------------------------
+
+if [ "$nfail" -gt 0 ]; then
+	echo "jrnresto: $nfail failure(s)"
+	exit 1
+fi
+echo "jrnresto: all passed"
