@@ -482,6 +482,157 @@ if dialogue prompt_next 0; then
 	acct_selected | zw "$T/restore"
 fi
 
+# ---- flags ------------------------------------------------------------------------------
+
+# run WANT_EXIT CMD...: run with output to $T/out (stdout and stderr); check the exit code.
+run() {
+	want=$1
+	shift
+	(cd "$T" && exec "$@") >"$T/out" 2>&1
+	rc=$?
+	[ "$rc" = "$want" ] || { sed 's/^/    /' "$T/out"; bad "$name: '$*' exited $rc, not $want"; }
+}
+# says TEXT: the last run printed TEXT.
+says() {
+	grep -qF -- "$1" "$T/out" || { sed 's/^/    /' "$T/out"; bad "$name: no '$1' in the output"; }
+}
+
+if wanted flags; then
+	name=flags
+	fixture flags
+	r="$bin/jrnresto"
+
+	# --dry-run: counts per global, worked out from the fixture; nothing written.
+	run 0 "$r" -I "$T/i" --dry-run --redirect "$T/acct=$T/restore" --global 'Acct*' --global 'Bal?x'
+	sed -n '/^Database \//,$p' "$T/out" | norm >"$T/dry"
+	cat >"$T/dry.want" <<-'EOF'
+	Database @T@/acct/ (Redirect to: @T@/restore/)
+	  Global                              to apply not selected      skipped
+	  ^Acct                                      6            0            0
+	  ^Acct2                                     1            0            0
+	  ^Balax                                     1            0            0
+	  ^Balbx                                     1            0            0
+	  ^Balcx                                     1            0            0
+	  ^Balx                                      0            1            0
+	  ^Other                                     0            1            0
+	  total                                     10            2            0
+
+	Database @T@/tmp/ (not selected)
+	  Global                              to apply not selected      skipped
+	  ^Acct                                      0            0            1
+	  ^T                                         0            0            2
+	  total                                      0            0            3
+
+	Transactions: 1 complete, 0 incomplete, 0 rolled back in the journal
+	EOF
+	diff -u "$T/dry.want" "$T/dry" >"$T/dry.diff" ||
+		{ sed 's/^/    /' "$T/dry.diff"; bad "flags: --dry-run counts"; }
+	says "25 records read, 10 updates to apply, 2 not selected, 3 skipped"
+	says "Nothing was written (a dry run)."
+	nothing_written
+
+	# --check: the plan shown, nothing written; a target without a database refused (1).
+	run 0 "$r" -I "$T/i" --check --redirect "$T/acct=$T/restore" --global 'Acct*'
+	says "The plan checks: nothing was written."
+	nothing_written
+	run 1 "$r" -I "$T/i" --check --redirect "$T/acct=$T/nodb"
+	says "No database exists in that directory: $T/nodb/"
+
+	# Exit codes: 2 usage, 1 a plan refused (nothing written), 0 done.
+	run 2 "$r" -I "$T/i" --bogus
+	run 2 "$r" -I "$T/i" --redirect "$T/acct="
+	run 2 "$r" -I "$T/i" --global 'Acct*'
+	run 2 "$r" -I "$T/i" --start nonsense --db "$T/acct"
+	run 1 "$r" -I "$T/i" --redirect "$T/acct=$T/nodb"
+	nothing_written
+	run 0 "$r" -I "$T/i" -q --redirect "$T/acct=$T/restore"
+	acct_all | zw "$T/restore"
+
+	# --json: the result's fields, and the counts of that restore again.
+	run 0 "$r" -I "$T/i" --json --redirect "$T/acct=$T/restore"
+	for k in status why dry_run error records applied filtered skipped tx_complete \
+	    tx_rolledback started_us finished_us next switched_to databases updated \
+	    skipped_databases incomplete damage torn; do
+		says "\"$k\": "
+	done
+	says '"status": "done"'
+	says '"records": 25, "applied": 12, "filtered": 0, "skipped": 3, "tx_complete": 1'
+	says "\"updated\": [\"$T/restore/\"], \"skipped_databases\": [\"$T/tmp/\"]"
+	run 0 "$r" -I "$T/i" --json --dry-run --redirect "$T/acct=$T/restore" --global 'Bal?x'
+	says '"dry_run": true'
+	says "{\"database\": \"$T/acct/\", \"global\": \"Balbx\", \"applied\": 1, \"filtered\": 0, \"skipped\": 0}"
+
+	# 3: journal damage, whatever the policy.
+	fixture flags_damage damage reset
+	run 3 "$r" -I "$T/i" -q --db "$T/acct"
+	says "[Journal restore aborted at "
+	says "valid up to offset 546"
+	run 3 "$r" -I "$T/i" -q --db "$T/acct" --skip-damage
+	says "(the rest of the file skipped)"
+fi
+
+# interrupt NAME SIGNAL WANT_EXIT: a big restore into r1/ stopped by SIGNAL
+# while it runs must exit WANT_EXIT, and the same command again must finish
+# it: r1/ then equals r2/, restored in one go, and the database the journal
+# was written from.  The load commits 100 sets a transaction.
+big=
+interrupt() {
+	name=$1 sig=$2 iwant=$3	# (run sets want)
+	if [ -z "$big" ]; then
+		fixture big on
+		big=$T
+		jk db create "$T/r2" >/dev/null
+		jk load -n 300000 -t 100 --seed 7 >/dev/null || bad "big: load"
+		jk stop >/dev/null
+		run 0 "$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r2"
+		jk zwrite >"$T/user.zwr"
+		jk -d "$T/r2" zwrite >"$T/r2.zwr"
+		cmp -s "$T/user.zwr" "$T/r2.zwr" || bad "big: the restore into r2/ differs from the database"
+		[ "$(wc -l <"$T/r2.zwr")" -gt 100000 ] || bad "big: too few nodes"
+	fi
+	T=$big
+	rm -rf "$T/r1"
+	jk db create "$T/r1" >/dev/null
+	# stop it after 0.3 s of work; should it have finished by then, again sooner
+	for delay in 0.3 0.1 0; do
+		rm -f "$T/i/state/restore.yaml"
+		"$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r1" >"$T/out" 2>&1 &
+		pid=$!
+		until grep -q '^status: running' "$T/i/state/restore.yaml" 2>/dev/null; do
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.01
+		done
+		sleep $delay
+		kill -s "$sig" $pid 2>/dev/null
+		wait $pid
+		rc=$?
+		[ "$rc" = 0 ] || break
+	done
+	[ "$rc" = "$iwant" ] || { sed 's/^/    /' "$T/out"; bad "$name: exited $rc, not $iwant"; }
+	if [ "$sig" = INT ]; then
+		says "[Journal restore interrupted at "
+		says "Run the same restore again to finish it."
+		# it stopped at a record boundary before a transaction's TBEGIN (type 10, level 1)
+		at=$(sed -n 's/^Stopped before the record at \([0-9]*\),.*/\1/p' "$T/out")
+		f=$(sed -n 's/^Stopped before the record at [0-9]*,//p' "$T/out")
+		if [ -z "$at" ] || [ ! -f "$f" ]; then
+			bad "$name: no 'Stopped before the record at OFFSET,PATH'"
+		else
+			[ "$(od -An -tu1 -j $((at + 4)) -N 3 "$f" | tr -s ' ')" = " 10 0 1" ] ||
+				bad "$name: $at,$f is not the TBEGIN of a transaction"
+		fi
+	else
+		grep -q '^status: running' "$T/i/state/restore.yaml" || bad "$name: the restore record does not say running"
+	fi
+	[ "$(jk -d "$T/r1" zwrite | wc -l)" -lt "$(wc -l <"$T/r2.zwr")" ] || bad "$name: the first run was not cut short"
+	run 0 "$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r1"
+	says "[Journal restore completed at "
+	jk -d "$T/r1" zwrite >"$T/r1.zwr"
+	cmp -s "$T/r1.zwr" "$T/r2.zwr" || bad "$name: interrupted and finished, r1/ differs from r2/"
+}
+wanted sigint && interrupt sigint INT 4
+wanted kill9 && interrupt kill9 KILL 137
+
 # ---- the end ---------------------------------------------------------------------------
 
 if [ "$nfail" -gt 0 ]; then
