@@ -258,6 +258,11 @@ if dialogue chosen 0; then
 	tmp_all | zw "$T/tmp"
 fi
 
+# The rules of global names (a letter, %, * or ? first, then letters,
+# digits, *, ?, .; at most 31 characters); a directory already in the list
+# (as typed, and in another form); ^ at the directory prompt.
+dialogue names 0 && nothing_written
+
 # The same-target rule: tmp/ redirected to restore/ too, with all globals;
 # R (lower case, after ? and a bad answer) asks the redirection again, and
 # Enter keeps tmp/ (put back to the backup, so the restore shows).
@@ -571,13 +576,14 @@ if wanted flags; then
 	says "(the rest of the file skipped)"
 fi
 
-# interrupt NAME SIGNAL WANT_EXIT: a big restore into r1/ stopped by SIGNAL
-# while it runs must exit WANT_EXIT, and the same command again must finish
+# interrupt NAME SIGNAL WANT_EXIT [dialogue]: a big restore into r1/ (by
+# flags, or answered in the dialogue) stopped by SIGNAL while it runs must
+# exit WANT_EXIT, and the same restore (by flags) again must finish
 # it: r1/ then equals r2/, restored in one go, and the database the journal
 # was written from.  The load commits 100 sets a transaction.
 big=
 interrupt() {
-	name=$1 sig=$2 iwant=$3	# (run sets want)
+	name=$1 sig=$2 iwant=$3	# (run sets want); $4: dialogue to run it from the dialogue
 	if [ -z "$big" ]; then
 		fixture big on
 		big=$T
@@ -596,7 +602,12 @@ interrupt() {
 	# stop it after 0.3 s of work; should it have finished by then, again sooner
 	for delay in 0.3 0.1 0; do
 		rm -f "$T/i/state/restore.yaml"
-		"$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r1" >"$T/out" 2>&1 &
+		if [ "${4:-}" = dialogue ]; then
+			printf '%s\n' yes no '' "$T/i/db/user" "$T/r1" yes '' yes yes '' '' '' '' '' '' '' '' '' |
+				"$bin/jrnresto" -I "$T/i" >"$T/out" 2>&1 &
+		else
+			"$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r1" >"$T/out" 2>&1 &
+		fi
 		pid=$!
 		until grep -q '^status: running' "$T/i/state/restore.yaml" 2>/dev/null; do
 			kill -0 $pid 2>/dev/null || break
@@ -632,6 +643,7 @@ interrupt() {
 }
 wanted sigint && interrupt sigint INT 4
 wanted kill9 && interrupt kill9 KILL 137
+wanted sigint_dialogue && interrupt sigint_dialogue INT 4 dialogue
 
 # ---- the end ---------------------------------------------------------------------------
 
