@@ -398,9 +398,10 @@ int rst_plan_load(struct rst_plan *p, const char *path, struct jk_err *err);
  * Append p as a plan file that rst_plan_parse reads back to the same plan,
  * field by field: the files as an explicit list, every setting written out
  * (dry_run is not: a plan file describes a restore, not how it is run),
- * every string double-quoted.  JK_EUSAGE for a plan no file can hold (a
- * string that is not UTF-8, a stop at the last restore, a point that does
- * not read back as itself, all databases and a list), JK_ENOMEM; out is
+ * every string double-quoted.  JK_EUSAGE for a plan no file can hold or
+ * rst_plan_parse would refuse (a string that is not UTF-8, a stop at the
+ * last restore, a point that does not read back as itself, all databases
+ * and a list, a bad pattern, a source listed twice), JK_ENOMEM; out is
  * then unchanged.
  */
 int rst_plan_write(const struct rst_plan *p, struct buf *out);

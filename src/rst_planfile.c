@@ -38,7 +38,8 @@
  *     plan, field by field: every string double-quoted (yml_add_quoted),
  *     every point re-read before it is written.  A plan it cannot write
  *     that way (a string that is not UTF-8, a stop at the last restore, all
- *     databases and a list) is refused with JK_EUSAGE, not written wrong.
+ *     databases and a list, a bad pattern, a source listed twice) is
+ *     refused with JK_EUSAGE, not written wrong.
  */
 #include "rst.h"
 
@@ -915,6 +916,14 @@ plan_format(const struct rst_plan *p, struct buf *out, struct jk_err *err)
 		d = &p->dbs[i];
 		if (d->source == NULL)
 			return jk_errf(err, JK_EUSAGE, "database %zu has no source", i + 1);
+		for (k = 0; k < i; k++)
+			if (strcmp(p->dbs[k].source, d->source) == 0)
+				return jk_errf(err, JK_EUSAGE, "directory %s is listed twice",
+				    d->source);
+		for (k = 0; k < d->nglobals; k++)
+			if (!gref_pattern_valid(d->globals[k], strlen(d->globals[k])))
+				return jk_errf(err, JK_EUSAGE, "bad global pattern '%s' for %s",
+				    d->globals[k], d->source);
 		TRY(buf_adds(out, "  - source: "));
 		TRY(add_str(out, d->source, "a source directory", err));
 		if (d->target != NULL && strcmp(d->target, d->source) != 0) {

@@ -839,10 +839,25 @@ test_the_written_file_reads_as_documented(void **state)
 	rst_plan_release(&p);
 }
 
+/* Take the last database off p's list. */
+static void
+db_drop_last(struct rst_plan *p)
+{
+	struct rst_db *d = &p->dbs[--p->ndbs];
+	size_t i;
+
+	free(d->source);
+	free(d->target);
+	for (i = 0; i < d->nglobals; i++)
+		free(d->globals[i]);
+	free(d->globals);
+}
+
 /* What YAML cannot hold, or parse would not give back, is refused; out is left as it was. */
 static void
 test_write_refuses_a_plan_no_file_can_hold(void **state)
 {
+	char *bad[] = { "A*", "9x" };
 	struct rst_plan p;
 	struct buf b = BUF_INIT;
 	struct jk_err err;
@@ -876,6 +891,16 @@ test_write_refuses_a_plan_no_file_can_hold(void **state)
 	assert_int_equal(rst_plan_add_db(&p, "/a", NULL, NULL, 0, NULL), 0);
 	assert_int_equal(rst_plan_write(&p, &b), JK_EUSAGE);	/* all and a list */
 	p.all = false;
+	assert_int_equal(rst_plan_add_db(&p, "/b", NULL, bad, 2, NULL), 0);
+	assert_int_equal(rst_plan_save(&p, path, &err), JK_EUSAGE);
+	assert_string_equal(err.msg, textf("cannot write plan file '%s': bad global pattern "
+	    "'9x' for /b/", path));
+	db_drop_last(&p);
+	assert_int_equal(rst_plan_add_db(&p, "/x/../a/", NULL, NULL, 0, NULL), 0);
+	assert_int_equal(rst_plan_save(&p, path, &err), JK_EUSAGE);
+	assert_string_equal(err.msg, textf("cannot write plan file '%s': directory /a/ is "
+	    "listed twice", path));
+	db_drop_last(&p);
 	assert_int_equal(rst_plan_write(&p, &b), 0);
 	assert_int_equal(strncmp(buf_str(&b), "kept# jrnkit", 12), 0);
 	rst_plan_release(&p);
