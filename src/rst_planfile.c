@@ -124,7 +124,6 @@ struct pf {
 	struct rst_plan q;		/* filled here, handed over whole (invariant 1) */
 	bool have[NKEYS];
 	yaml_mark_t kmark[NKEYS];	/* the place of each key given */
-	yaml_mark_t vmark[NKEYS];	/* ... and of its value */
 	/* The journal file sources, resolved at the end (invariant 2). */
 	char *log, *prefix, *from, *through;
 	struct strs files, search, dirs;
