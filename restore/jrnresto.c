@@ -343,7 +343,8 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 		return rc;
 	}
 	if (f->save_plan != NULL) {
-		if (rst_plan_save(p, f->save_plan, &err) != 0) {
+		/* a plan is saved only when it checks */
+		if (rst_plan_check(p, &err) != 0 || rst_plan_save(p, f->save_plan, &err) != 0) {
 			warnx("%s", err.msg);
 			return EXIT_ERR;
 		}
