@@ -1454,25 +1454,13 @@ db_defer_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode m
 	return defer_add(t, k, kn, NULL, 0, (uint8_t)(1 + mode));
 }
 
-static const uint8_t *defer_arena;	/* for the comparison; one flush at a time per process */
-static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Segment; in it the puts by key (and arrival), then the kill that ends it. */
+/* Key order, then arrival: the full keys of two entries whose first 8 bytes are equal. */
 static int
-defer_cmp(const void *a, const void *b)
+defer_tail_cmp(const uint8_t *arena, const struct defer_ent *x, const struct defer_ent *y)
 {
-	const struct defer_ent *x = a, *y = b;
-	size_t n;
-	int c;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = n > 8 ? memcmp(arena + x->off + 8, arena + y->off + 8, n - 8) : 0;
 
-	if (x->seg != y->seg)
-		return x->seg < y->seg ? -1 : 1;
-	if ((x->kill != 0) != (y->kill != 0))
-		return x->kill ? 1 : -1;
-	if (x->pfx != y->pfx)
-		return x->pfx < y->pfx ? -1 : 1;
-	n = x->klen < y->klen ? x->klen : y->klen;
-	c = memcmp(defer_arena + x->off, defer_arena + y->off, n);
 	if (c != 0)
 		return c;
 	if (x->klen != y->klen)
@@ -1480,10 +1468,60 @@ defer_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/*
+ * Sort the puts v[0..n) by key, keeping arrival order among equal keys: a
+ * stable radix sort on the 8-byte prefixes (16 bits a pass, passes where
+ * every entry has the same digit skipped), then runs of equal prefixes by
+ * the rest of the key.  tmp holds n entries, count 65536.
+ */
+static void
+defer_sort(const uint8_t *arena, struct defer_ent *v, struct defer_ent *tmp, size_t *count, size_t n)
+{
+	struct defer_ent *src = v, *dst = tmp, *sw;
+	size_t i, k, a, sum;
+	unsigned shift;
+
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, (1u << 16) * sizeof *count);
+		for (i = 0; i < n; i++)
+			count[(src[i].pfx >> shift) & 0xffff]++;
+		if (count[(src[0].pfx >> shift) & 0xffff] == n)
+			continue;
+		for (k = 0, sum = 0; k < (1u << 16); k++) {
+			size_t c = count[k];
+
+			count[k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].pfx >> shift) & 0xffff]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	/* equal prefixes: insertion sort by the rest (the runs are short) */
+	for (a = 0; a < n; a = i) {
+		for (i = a + 1; i < n && v[i].pfx == v[a].pfx; i++)
+			;
+		for (k = a + 1; k < i; k++) {
+			struct defer_ent x = v[k];
+			size_t m = k;
+
+			while (m > a && defer_tail_cmp(arena, &v[m - 1], &x) > 0) {
+				v[m] = v[m - 1];
+				m--;
+			}
+			v[m] = x;
+		}
+	}
+}
+
 static bool
 same_put_key(const struct defer *d, const struct defer_ent *x, const struct defer_ent *y)
 {
-	return !y->kill && x->seg == y->seg && x->klen == y->klen &&
+	return !y->kill && x->klen == y->klen && x->pfx == y->pfx &&
 	    memcmp(d->arena + x->off, d->arena + y->off, x->klen) == 0;
 }
 
@@ -1491,16 +1529,28 @@ int
 db_defer_flush(struct db_txn *t)
 {
 	struct defer *d = &t->def;
-	size_t i;
+	struct defer_ent *tmp;
+	size_t i, a, b, *count;
 	int rc = 0;
 
 	if (d->n == 0)
 		return 0;
-	pthread_mutex_lock(&defer_lock);
-	defer_arena = d->arena;
-	qsort(d->v, d->n, sizeof *d->v, defer_cmp);
-	defer_arena = NULL;
-	pthread_mutex_unlock(&defer_lock);
+	/* Each run of puts (up to a kill, which ends a segment) sorted by key. */
+	tmp = malloc(d->n * sizeof *tmp);
+	count = malloc((1u << 16) * sizeof *count);
+	if (tmp == NULL || count == NULL) {
+		free(tmp);
+		free(count);
+		return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+	}
+	for (a = 0; a < d->n; a = b + 1) {
+		for (b = a; b < d->n && !d->v[b].kill; b++)
+			;
+		if (b - a > 1)
+			defer_sort(d->arena, d->v + a, tmp, count, b - a);
+	}
+	free(tmp);
+	free(count);
 	/*
 	 * Puts through the transaction's cursor: positioned on the last key
 	 * put, LMDB looks for the next one in the same leaf page first, so
