@@ -614,9 +614,9 @@ int
 options_set(const char *inst, int argc, char **argv, FILE *out, struct jk_err *err)
 {
 	struct inst_conf *old, *c;
+	struct buf said = BUF_INIT;
 	char was[PATH_MAX + 8], now[PATH_MAX + 8];
 	const char *eq;
-	bool changed = false;
 	size_t klen;
 	int i, rc, o;
 
@@ -652,22 +652,25 @@ options_set(const char *inst, int argc, char **argv, FILE *out, struct jk_err *e
 		if ((rc = opt_parse(c, (enum opt)o, eq + 1, err)) != 0)
 			goto out;
 	}
+	/* What changed, said once it is saved. */
 	for (o = 0; o < O_COUNT; o++) {
 		opt_value(old, (enum opt)o, was, sizeof was);
 		opt_value(c, (enum opt)o, now, sizeof now);
-		if (strcmp(was, now) == 0)
-			continue;
-		fprintf(out, "%s: %s -> %s\n", opt_keys[o], was[0] ? was : "\"\"", now[0] ? now : "\"\"");
-		changed = true;
+		if (strcmp(was, now) != 0 && buf_addf(&said, "%s: %s -> %s\n", opt_keys[o],
+		    was[0] ? was : "\"\"", now[0] ? now : "\"\"") != 0) {
+			rc = jk_errf(err, JK_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
-	if (!changed) {
+	if (said.len == 0) {
 		fprintf(out, "No change.\n");
 		goto out;
 	}
 	if ((rc = inst_conf_save(inst, c, err)) != 0)
 		goto out;
-	fprintf(out, "%s\n", SAVED_NOTE);
+	fprintf(out, "%s%s\n", buf_str(&said), SAVED_NOTE);
 out:
+	buf_release(&said);
 	free(old);
 	free(c);
 	return rc;
