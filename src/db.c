@@ -116,12 +116,32 @@ struct env {
 	unsigned psize;		/* LMDB page size */
 };
 
+/* A deferred update (db_defer_*): a put, or a kill that ends a segment. */
+struct defer_ent {
+	uint64_t pfx;		/* the key's first 8 bytes, big-endian, zero-padded: most comparisons end here */
+	uint32_t seg;		/* the kills before it */
+	uint32_t seq;		/* order of arrival */
+	size_t off;		/* key, then value, in the arena */
+	uint32_t vlen;
+	uint16_t klen;
+	uint8_t kill;		/* 0 put, else 1 + enum db_kill_mode */
+};
+
+struct defer {
+	struct defer_ent *v;
+	size_t n, cap;
+	uint8_t *arena;
+	size_t alen, acap;
+	uint32_t seg;
+};
+
 struct db_txn {
 	struct jk_db *db;
 	MDB_txn *txn;
 	MDB_cursor *cur;	/* NULL until a cursor is needed */
 	bool write;
 	bool active;
+	struct defer def;	/* deferred updates, kept allocated between transactions */
 };
 
 struct jk_db {
@@ -626,6 +646,8 @@ db_close(struct jk_db *db)
 			mdb_txn_abort(db->rtxn);
 		env_release(db->e);
 	}
+	free(db->t.def.v);
+	free(db->t.def.arena);
 	free(db);
 }
 
@@ -769,6 +791,10 @@ db_txn_commit(struct db_txn *t)
 	if (!t->active)
 		return jk_errf(&db->err, JK_ESTATE,
 		    "no transaction to commit on %s", db->e->path);
+	if (t->write && t->def.n > 0 && (rc = db_defer_flush(t)) != 0) {
+		db_txn_abort(t);
+		return rc;
+	}
 	t->active = false;
 	if (!t->write) {
 		mdb_txn_reset(t->txn);
@@ -792,6 +818,8 @@ db_txn_abort(struct db_txn *t)
 	if (t == NULL || !t->active)
 		return;
 	t->active = false;
+	t->def.n = t->def.alen = 0;
+	t->def.seg = 0;
 	if (!t->write) {
 		mdb_txn_reset(t->txn);
 		return;
@@ -1333,5 +1361,178 @@ out_err:
 		*err = db->err;
 	problem(r, "%s", db->err.msg);
 	db_close(db);
+	return rc;
+}
+
+/* --- deferred updates --------------------------------------------------- */
+
+#define DEFER_MAX_ENTS	200000		/* flushed into the transaction past these ... */
+#define DEFER_MAX_BYTES	(64u << 20)	/* ... or these bytes of keys and values */
+
+static int
+defer_add(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn, uint8_t kill)
+{
+	struct defer *d = &t->def;
+	struct defer_ent *x;
+	int rc;
+
+	if ((d->n >= DEFER_MAX_ENTS || d->alen + kn + vn > DEFER_MAX_BYTES) &&
+	    (rc = db_defer_flush(t)) != 0)
+		return rc;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 4096;
+		struct defer_ent *nv = realloc(d->v, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+		d->v = nv;
+		d->cap = cap;
+	}
+	if (d->alen + kn + vn > d->acap) {
+		size_t cap = d->acap ? d->acap : 1u << 20;
+		uint8_t *na;
+
+		while (cap < d->alen + kn + vn)
+			cap *= 2;
+		if ((na = realloc(d->arena, cap)) == NULL)
+			return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+		d->arena = na;
+		d->acap = cap;
+	}
+	x = &d->v[d->n];
+	x->pfx = 0;
+	for (size_t i = 0; i < 8; i++)
+		x->pfx = x->pfx << 8 | (i < kn ? k[i] : 0);
+	x->seg = d->seg;
+	x->seq = (uint32_t)d->n;
+	x->off = d->alen;
+	x->klen = (uint16_t)kn;
+	x->vlen = (uint32_t)vn;
+	x->kill = kill;
+	memcpy(d->arena + d->alen, k, kn);
+	if (vn > 0)
+		memcpy(d->arena + d->alen + kn, v, vn);
+	d->alen += kn + vn;
+	d->n++;
+	if (kill)
+		d->seg++;
+	return 0;
+}
+
+int
+db_defer_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn)
+{
+	struct jk_db *db = t->db;
+	char text[256];
+	int rc;
+
+	if ((rc = key_ok(t, k, kn, "put")) != 0)
+		return rc;
+	if (!t->write)
+		return jk_errf(&db->err, JK_ESTATE, "put in a read transaction on %s", db->e->path);
+	if (vn > JK_VAL_MAX) {
+		key_text(text, sizeof text, k, kn);
+		return jk_errf(&db->err, JK_ELIMIT,
+		    "value of %zu bytes for %s is over the limit of %u bytes in %s",
+		    vn, text, JK_VAL_MAX, db->e->path);
+	}
+	return defer_add(t, k, kn, v, vn, 0);
+}
+
+int
+db_defer_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mode)
+{
+	struct jk_db *db = t->db;
+	int rc;
+
+	if ((rc = key_ok(t, k, kn, "kill")) != 0)
+		return rc;
+	if (!t->write)
+		return jk_errf(&db->err, JK_ESTATE, "kill in a read transaction on %s", db->e->path);
+	if (mode != DB_KILL_TREE && mode != DB_KILL_NODE && mode != DB_KILL_DESC)
+		return jk_errf(&db->err, JK_EUSAGE, "unknown kill mode %d", (int)mode);
+	return defer_add(t, k, kn, NULL, 0, (uint8_t)(1 + mode));
+}
+
+static const uint8_t *defer_arena;	/* for the comparison; one flush at a time per process */
+static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Segment; in it the puts by key (and arrival), then the kill that ends it. */
+static int
+defer_cmp(const void *a, const void *b)
+{
+	const struct defer_ent *x = a, *y = b;
+	size_t n;
+	int c;
+
+	if (x->seg != y->seg)
+		return x->seg < y->seg ? -1 : 1;
+	if ((x->kill != 0) != (y->kill != 0))
+		return x->kill ? 1 : -1;
+	if (x->pfx != y->pfx)
+		return x->pfx < y->pfx ? -1 : 1;
+	n = x->klen < y->klen ? x->klen : y->klen;
+	c = memcmp(defer_arena + x->off, defer_arena + y->off, n);
+	if (c != 0)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool
+same_put_key(const struct defer *d, const struct defer_ent *x, const struct defer_ent *y)
+{
+	return !y->kill && x->seg == y->seg && x->klen == y->klen &&
+	    memcmp(d->arena + x->off, d->arena + y->off, x->klen) == 0;
+}
+
+int
+db_defer_flush(struct db_txn *t)
+{
+	struct defer *d = &t->def;
+	size_t i;
+	int rc = 0;
+
+	if (d->n == 0)
+		return 0;
+	pthread_mutex_lock(&defer_lock);
+	defer_arena = d->arena;
+	qsort(d->v, d->n, sizeof *d->v, defer_cmp);
+	defer_arena = NULL;
+	pthread_mutex_unlock(&defer_lock);
+	/*
+	 * Puts through the transaction's cursor: positioned on the last key
+	 * put, LMDB looks for the next one in the same leaf page first, so
+	 * keys in order cost a page search each instead of a descent.
+	 */
+	for (i = 0; i < d->n && rc == 0; i++) {
+		const struct defer_ent *x = &d->v[i];
+		const uint8_t *k = d->arena + x->off;
+		MDB_cursor *c;
+		MDB_val mk, mv;
+
+		if (x->kill) {
+			rc = db_kill(t, k, x->klen, (enum db_kill_mode)(x->kill - 1), NULL, NULL, NULL);
+			continue;
+		}
+		if (i + 1 < d->n && same_put_key(d, x, &d->v[i + 1]))
+			continue;	/* a later set of the key in this segment wins */
+		if ((rc = txn_cursor(t, &c)) != 0)
+			break;
+		mk.mv_size = x->klen;
+		mk.mv_data = (void *)k;
+		mv.mv_size = x->vlen;
+		mv.mv_data = (void *)(k + x->klen);
+		if ((rc = mdb_cursor_put(c, &mk, &mv, 0)) != 0) {
+			char text[256], what[300];
+
+			key_text(text, sizeof text, k, x->klen);
+			snprintf(what, sizeof what, "cannot set %s", text);
+			rc = lmdb_err(&t->db->err, rc, what, t->db->e->path);
+		}
+	}
+	d->n = d->alen = 0;
+	d->seg = 0;
 	return rc;
 }
