@@ -712,6 +712,26 @@ opt_var(void *ctx, const char *name)
 	return NULL;
 }
 
+/* ui_ask's check of a directory answer: one that can take journal files. */
+static int
+check_dir(void *ctx, const char *text, struct buf *echo, struct buf *msg)
+{
+	(void)ctx;
+	(void)echo;
+	return dir_usable(text, msg) ? 0 : 1;
+}
+
+/* ui_ask's check of a prefix: "-" for none, or one prefix_ok takes. */
+static int
+check_prefix(void *ctx, const char *text, struct buf *echo, struct buf *msg)
+{
+	(void)ctx;
+	(void)echo;
+	if (strcmp(text, "-") == 0 || prefix_ok(text))
+		return 0;
+	return buf_adds(msg, "enter " PREFIX_RULE ", or - for none, please") != 0 ? JK_ENOMEM : 1;
+}
+
 /*
  * Ask the path prompt id until the answer is a directory that can be used;
  * def as ui_ask_opts.def.  0 with a (a->empty for Enter without a
@@ -720,43 +740,24 @@ opt_var(void *ctx, const char *name)
 static int
 ask_dir(struct ui *ui, struct mm *m, const char *id, const char *def, struct ui_answer *a)
 {
-	struct ui_ask_opts o = { .var = opt_var, .ctx = m, .def = def };
-	struct buf why = BUF_INIT;
-	int rc;
+	struct ui_ask_opts o = { .var = opt_var, .ctx = m, .check = check_dir, .def = def };
 
-	for (;;) {
-		if ((rc = ui_ask(ui, menu_prompt(m->opts, id), &o, a)) != 0 || a->empty)
-			break;
-		if (dir_usable(buf_str(&a->text), &why))
-			break;
-		ui_puts(ui, buf_str(&why));
-	}
-	buf_release(&why);
-	return rc;
+	return ui_ask(ui, menu_prompt(m->opts, id), &o, a);
 }
 
-/* The prefix: "-" for none; anything else by prefix_ok, asked again until it is. */
+/* The prefix: "-" for none. */
 static int
 ask_prefix(struct ui *ui, struct mm *m, struct inst_conf *c, struct ui_answer *a)
 {
-	struct ui_ask_opts o = { .var = opt_var, .ctx = m, .def = c->prefix[0] ? NULL : "" };
-	const char *s;
+	struct ui_ask_opts o = { .var = opt_var, .ctx = m, .check = check_prefix,
+	    .def = c->prefix[0] ? NULL : "" };
 	int rc;
 
-	for (;;) {
-		if ((rc = ui_ask(ui, menu_prompt(m->opts, "prefix"), &o, a)) != 0 || a->empty)
-			return rc;
-		s = buf_str(&a->text);
-		if (strcmp(s, "-") == 0) {
-			c->prefix[0] = '\0';
-			return 0;
-		}
-		if (prefix_ok(s)) {
-			snprintf(c->prefix, sizeof c->prefix, "%s", s);
-			return 0;
-		}
-		ui_puts(ui, "enter " PREFIX_RULE ", or - for none, please");
-	}
+	if ((rc = ui_ask(ui, menu_prompt(m->opts, "prefix"), &o, a)) != 0 || a->empty)
+		return rc;
+	snprintf(c->prefix, sizeof c->prefix, "%s",
+	    strcmp(buf_str(&a->text), "-") == 0 ? "" : buf_str(&a->text));
+	return 0;
 }
 
 /* A number the prompt's min and max let through that the setting cannot hold. */

@@ -274,6 +274,7 @@ This utility uses the contents of journal files
 to bring globals up to date from a backup.
 
 Restore the Journal? Yes => ^
+[Journal restore aborted]
 
 $MENU
 Option? E
@@ -393,9 +394,9 @@ Option? 7
 7) Purge Journal Files After (backups): 0
 
 Option? 1
-Primary Journal Directory: INST/journal/ => /nonexistent  /nonexistent/
+Primary Journal Directory: INST/journal/ => /nonexistent
 cannot use directory '/nonexistent/': No such file or directory
-Primary Journal Directory: INST/journal/ => TMP/afile  TMP/afile/
+Primary Journal Directory: INST/journal/ => TMP/afile
 cannot use directory 'TMP/afile/': Not a directory
 Primary Journal Directory: INST/journal/ => TMP/j2  TMP/j2/
 Saved. Changes take effect at the next journal switch or the next open of the instance.
