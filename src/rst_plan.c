@@ -370,9 +370,11 @@ parse_u64(const char *s, uint64_t *v)
 	if (*s == '\0')
 		return false;
 	for (; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - d) / 10)
 			return false;
-		x = x * 10 + (uint64_t)(*s - '0');
+		x = x * 10 + d;
 	}
 	*v = x;
 	return true;
