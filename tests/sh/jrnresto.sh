@@ -32,7 +32,7 @@ bless=${JRNRESTO_BLESS:-}
 only=${JRNRESTO_CASES:-}
 
 # The known bugs (see the comments at the cases).
-bugs="damage_abort db_abort foreign_log_refused"
+bugs="history_log_refused journal_dir_refused"
 
 base=$(mktemp -d "${TMPDIR:-/tmp}/jrnresto.XXXXXX") && base=$(cd "$base" && pwd -P) || exit 1
 trap 'rm -rf "$base"' EXIT
@@ -210,6 +210,19 @@ nothing_written() {
 	zw "$T/restore" </dev/null
 }
 
+# run WANT_EXIT CMD...: run with output to $T/out (stdout and stderr); check the exit code.
+run() {
+	want=$1
+	shift
+	(cd "$T" && exec "$@") >"$T/out" 2>&1
+	rc=$?
+	[ "$rc" = "$want" ] || { sed 's/^/    /' "$T/out"; bad "$name: '$*' exited $rc, not $want"; }
+}
+# says TEXT: the last run printed TEXT.
+says() {
+	grep -qF -- "$1" "$T/out" || { sed 's/^/    /' "$T/out"; bad "$name: no '$1' in the output"; }
+}
+
 # What a whole restore of the fixture's acct/ writes with ^Acct* and ^Bal?x selected.
 acct_selected() {
 	cat <<-'EOF'
@@ -313,15 +326,21 @@ if dialogue foreign_log 0 other; then
 	EOF
 fi
 
-# BUG: a history log that does not exist, and journal directories that do
-# not exist or are not directories, are taken, and the dialogue then ends
-# after the last directory ("no history log '...'", [Journal restore
-# aborted]), dropping every answer so far.  Like every other answer the
-# files refuse (a directory to search, a next file, a redirection), they
-# should be refused at once and asked again.  The refusal lines are worded
-# as the dialogue's other refusals ("There is no directory X"); the exact
-# words are the lead's to choose.
-dialogue foreign_log_refused 0 other && nothing_written
+# BUG: a history log that does not exist is taken at "Journal history log:";
+# the directories of the journal files are asked, and only then "no history
+# log '...'" and the files are asked again from "Are journal files created
+# by this instance...?".  Like every other answer the dialogue can check
+# when it is typed (a redirection, a directory to search, a next file, the
+# first and final file), it should be refused at once and asked again.  The
+# refusal line is the message the dialogue prints now.
+dialogue history_log_refused 0 other && nothing_written
+
+# BUG: "Directory of the journal files:" takes a directory that does not
+# exist, and a file, without a word (the files the log names are then
+# looked for in vain and keep their logged paths); "Directory to search:"
+# refuses both with "There is no directory X" and asks again, and so should
+# this prompt.
+dialogue journal_dir_refused 0 other && nothing_written
 
 # No history log: from/through (bad names refused, through before from
 # refused, ? help), the prefix (Enter: none), the directories to search (a
@@ -345,13 +364,15 @@ if dialogue broken_yes 0 three broken; then
 	^Acct2(1)="x"
 	EOF
 fi
-# ... and No stops, writing nothing.
+# ... and No asks for the files again ("Choose the journal files again."),
+# where ^ leaves, writing nothing.
 dialogue broken_no 0 three broken && nothing_written
 
 # Check journal integrity? Yes with a byte of @D@.001 damaged: the check
 # names the damage; the journal-error policy changed to continue: the rest
 # of @D@.001 is skipped, @D@.002 applied, the report names the damage.
-if dialogue damage_continue 0 damage reset; then
+# Exit 3 (journal damage), as jrnresto with flags.
+if dialogue damage_continue 3 damage reset; then
 	cat <<-'EOF' | zw "$T/acct"
 	^Acct(1)=15
 	^Acct(3)=30
@@ -363,13 +384,10 @@ if dialogue damage_continue 0 damage reset; then
 	printf '%s\n' '^T(2)=2' | zw "$T/tmp"
 fi
 
-# BUG: the same damage with the default policy: the restore aborts at the
-# damage, every update before it applied.  The progress line of the file
-# it stopped in reads " 25.00% 50.00% 75.00% 100.00%" although the run
-# stopped at offset 456 of 927 (49%): end_file() in restore/run.c completes
-# the percentages to 100% whatever happened.  Expected: the quarters the
-# run crossed, " 25.00%".
-if dialogue damage_abort 0 damage reset; then
+# The same damage with the default policy: the restore aborts at the
+# damage (offset 546 of 1197), every update before it applied; the
+# percentages of that file stop at the quarters it crossed, " 25.00%".
+if dialogue damage_abort 3 damage reset; then
 	cat <<-'EOF' | zw "$T/acct"
 	^Acct(1)=10
 	^Acct(2)=20
@@ -380,17 +398,16 @@ if dialogue damage_abort 0 damage reset; then
 fi
 
 # All directories, with gone/ among them: a database error, and by default
-# the restore goes on without gone/.
-if dialogue db_continue 0 gone reset; then
+# the restore goes on without gone/.  Exit 1 (a database error).
+if dialogue db_continue 1 gone reset; then
 	acct_all | zw "$T/acct"
 	tmp_all | zw "$T/tmp"
 fi
 
-# BUG (the same as damage_abort): the error-policy block changed to abort
-# at a database error: the restore stops at gone's first update, near the
-# end of @D@.002, every update before it applied; the percentages of
-# @D@.002 must stop at the quarters crossed, not read 100%.
-if dialogue db_abort 0 gone reset; then
+# The error-policy block changed to abort at a database error: the restore
+# stops at gone's first update (offset 1231 of 1413 in @D@.002), every
+# update before it applied; the percentages stop at 75%.  Exit 1.
+if dialogue db_abort 1 gone reset; then
 	acct_all | zw "$T/acct"
 	tmp_all | zw "$T/tmp"
 fi
@@ -455,13 +472,18 @@ if dialogue rollback_no 0 tx; then
 	EOF
 fi
 
-# Save these settings as a plan file? Yes.  Plan files are not on main yet
-# (src/rst_planfile.c: "plan files are not supported yet"), so the
-# transcript has that message and Enter leaves; when they land, the plan is
-# written and this transcript and check change.
+# Save these settings as a plan file? Yes: the plan is written, and
+# jrnresto --plan runs the same restore again (into restore/, emptied).
 if dialogue save_plan 0; then
 	acct_selected | zw "$T/restore"
-	[ ! -e "$T/plan.yaml" ] || bad "save_plan: plan.yaml written although plan files are not supported"
+	if [ -f "$T/plan.yaml" ]; then
+		rm -rf "$T/restore"
+		jk db create "$T/restore" >/dev/null
+		run 0 "$bin/jrnresto" -I "$T/i" -q --plan "$T/plan.yaml"
+		acct_selected | zw "$T/restore"
+	else
+		bad "save_plan: no plan.yaml"
+	fi
 fi
 
 # Restore the Journal? No.
@@ -489,18 +511,6 @@ fi
 
 # ---- flags ------------------------------------------------------------------------------
 
-# run WANT_EXIT CMD...: run with output to $T/out (stdout and stderr); check the exit code.
-run() {
-	want=$1
-	shift
-	(cd "$T" && exec "$@") >"$T/out" 2>&1
-	rc=$?
-	[ "$rc" = "$want" ] || { sed 's/^/    /' "$T/out"; bad "$name: '$*' exited $rc, not $want"; }
-}
-# says TEXT: the last run printed TEXT.
-says() {
-	grep -qF -- "$1" "$T/out" || { sed 's/^/    /' "$T/out"; bad "$name: no '$1' in the output"; }
-}
 
 if wanted flags; then
 	name=flags
@@ -590,17 +600,21 @@ interrupt() {
 		jk db create "$T/r2" >/dev/null
 		jk load -n 300000 -t 100 --seed 7 >/dev/null || bad "big: load"
 		jk stop >/dev/null
+		t0=$(date +%s%N)
 		run 0 "$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r2"
+		ms=$((($(date +%s%N) - t0) / 1000000))
 		jk zwrite >"$T/user.zwr"
 		jk -d "$T/r2" zwrite >"$T/r2.zwr"
 		cmp -s "$T/user.zwr" "$T/r2.zwr" || bad "big: the restore into r2/ differs from the database"
 		[ "$(wc -l <"$T/r2.zwr")" -gt 100000 ] || bad "big: too few nodes"
 	fi
 	T=$big
-	rm -rf "$T/r1"
-	jk db create "$T/r1" >/dev/null
-	# stop it after 0.3 s of work; should it have finished by then, again sooner
-	for delay in 0.3 0.1 0; do
+	# stop it a third of the way through (the restore into r2/ took $ms ms);
+	# should it have finished by then, or stopped only before the final JEND,
+	# again sooner
+	for delay in $(awk -v ms="$ms" 'BEGIN { printf "%.3f %.3f 0", ms / 3000, ms / 10000 }'); do
+		rm -rf "$T/r1"
+		jk db create "$T/r1" >/dev/null
 		rm -f "$T/i/state/restore.yaml"
 		if [ "${4:-}" = dialogue ]; then
 			printf '%s\n' yes no '' "$T/i/db/user" "$T/r1" yes '' yes yes '' '' '' '' '' '' '' '' '' |
@@ -617,7 +631,8 @@ interrupt() {
 		kill -s "$sig" $pid 2>/dev/null
 		wait $pid
 		rc=$?
-		[ "$rc" = 0 ] || break
+		[ "$rc" = 0 ] && continue
+		[ "$(jk -d "$T/r1" zwrite | wc -l)" -lt "$(wc -l <"$T/r2.zwr")" ] && break
 	done
 	[ "$rc" = "$iwant" ] || { sed 's/^/    /' "$T/out"; bad "$name: exited $rc, not $iwant"; }
 	if [ "$sig" = INT ]; then
@@ -635,7 +650,9 @@ interrupt() {
 	else
 		grep -q '^status: running' "$T/i/state/restore.yaml" || bad "$name: the restore record does not say running"
 	fi
-	[ "$(jk -d "$T/r1" zwrite | wc -l)" -lt "$(wc -l <"$T/r2.zwr")" ] || bad "$name: the first run was not cut short"
+	cut=$(jk -d "$T/r1" zwrite | wc -l)
+	echo "$name: stopped after ${delay}s with $cut of $(wc -l <"$T/r2.zwr") nodes restored"
+	[ "$cut" -lt "$(wc -l <"$T/r2.zwr")" ] || bad "$name: the first run was not cut short"
 	run 0 "$bin/jrnresto" -I "$T/i" -q --redirect "$T/i/db/user=$T/r1"
 	says "[Journal restore completed at "
 	jk -d "$T/r1" zwrite >"$T/r1.zwr"
