@@ -39,7 +39,7 @@ trap 'rm -rf "$base"' EXIT
 TLEN=100	# every case directory's path is this long
 [ $((${#base} + 25)) -le $TLEN ] || { echo "skip: TMPDIR is too deep for fixed-length case directories"; exit 77; }
 
-nfail=0 nok=0 failed=""
+nfail=0
 bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
 wanted() { [ -z "$only" ] || case " $only " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 is_bug() { case " $bugs " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -175,6 +175,7 @@ dialogue() {
 	name=$1 want=$2
 	shift 2
 	wanted "$name" || return 1
+	echo "case $name"
 	fixture "$name" "$@" || { bad "$name: fixture"; return 0; }
 	sed -e "s|@T@|$T|g" -e "s|@D@|$D|g" "$data/$name.in" >"$T/answers"
 	(cd "$T" && exec "$bin/jrnresto" -I "$T/i" <"$T/answers" >"$T/stdout" 2>"$T/stderr")
@@ -507,6 +508,30 @@ fi
 # @D@.002 named as the next file (after ? and a file that does not exist).
 if dialogue prompt_next 0; then
 	acct_selected | zw "$T/restore"
+fi
+
+# BUG (not implemented): "jrnresto run on a cluster member first asks
+# `Cluster journal restore? `; Yes continues in section 3."  On a member
+# (cluster_dir and csn set in jrnkit.yaml) the dialogue asks "Restore the
+# Journal?" first, and never the cluster question.  Not a transcript (the
+# default and the words after it are section 3's to settle): the first
+# question must be the cluster one, and after No the single-instance
+# dialogue goes on ("Restore the Journal?", where ^ leaves).
+if wanted cluster; then
+	name=cluster
+	fixture cluster
+	mkdir "$T/shared"
+	sed -i -e "s|^cluster_dir: .*|cluster_dir: \"$T/shared/\"|" -e 's|^csn: .*|csn: 0|' "$T/i/jrnkit.yaml"
+	printf '%s\n' no '^' | (cd "$T" && "$bin/jrnresto" -I "$T/i") >"$T/out" 2>&1
+	first=$(grep -n -m 1 -e '^Cluster journal restore?' -e '^Restore the Journal?' "$T/out")
+	case $first in
+	*:"Cluster journal restore?"*)
+		grep -q '^Restore the Journal? .*^$' "$T/out" ||
+			bad "cluster: after No to the cluster question, no 'Restore the Journal?'" ;;
+	*)
+		sed 's/^/    /' "$T/out"
+		bad "cluster: a cluster member is not asked 'Cluster journal restore?' first (a known BUG, see jrnresto.sh)" ;;
+	esac
 fi
 
 # ---- flags ------------------------------------------------------------------------------
