@@ -433,6 +433,54 @@ check_final(void *ctx, const char *text, struct buf *echo, struct buf *msg)
 	return check_first(ctx, text, echo, msg);
 }
 
+/* A path answer that must name a file that is there (echoed in canonical form). */
+static int
+check_file(void *ctx, const char *text, struct buf *echo, struct buf *msg)
+{
+	struct stat st;
+
+	(void)ctx;
+	(void)echo;
+	if (stat(text, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	return buf_addf(msg, "There is no journal file %s", text) ? JK_ENOMEM : 1;
+}
+
+/* A history log: a file, or an instance directory holding journal.log. */
+static int
+check_log(void *ctx, const char *text, struct buf *echo, struct buf *msg)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	(void)ctx;
+	(void)echo;
+	if (stat(text, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (buf_addf(&b, "%s/journal.log", text) != 0)
+			return JK_ENOMEM;
+		if (stat(buf_str(&b), &st) != 0 || !S_ISREG(st.st_mode))
+			rc = buf_addf(msg, "There is no history log (journal.log) in %s", text) ? JK_ENOMEM : 1;
+	} else if (stat(text, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = buf_addf(msg, "There is no history log %s", text) ? JK_ENOMEM : 1;
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* A directory that must be there. */
+static int
+check_dir(void *ctx, const char *text, struct buf *echo, struct buf *msg)
+{
+	struct stat st;
+
+	(void)ctx;
+	(void)echo;
+	if (stat(text, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return buf_addf(msg, "There is no directory %s", text) ? JK_ENOMEM : 1;
+}
+
 /* First and final file of the list in d->plan.files, then more files if asked.  0, UI_BACK, error. */
 static int
 ask_range(struct dlg *d)
@@ -472,16 +520,12 @@ ask_range(struct dlg *d)
 	if ((rc = ask_yn(d, "prompt_next", &more)) != 0)
 		return rc;
 	while (more) {
-		struct stat st;
+		struct ui_ask_opts no = { .check = check_file, .ctx = d };
 
-		if ((rc = ask(d, "next_file", NULL)) != 0)
+		if ((rc = ask(d, "next_file", &no)) != 0)
 			return rc;
 		if (d->a.empty)
 			break;
-		if (stat(buf_str(&d->a.text), &st) != 0 || !S_ISREG(st.st_mode)) {
-			ui_printf(d->ui, "There is no journal file %s\n", buf_str(&d->a.text));
-			continue;
-		}
 		if ((rc = rst_files_add(f, buf_str(&d->a.text), d->err)) != 0)
 			return rc;
 	}
@@ -659,14 +703,16 @@ ask_files_once(struct dlg *d)
 			return rc;
 		return ask_range(d);
 	}
-	if ((rc = ask(d, "history_log", NULL)) != 0)
+	struct ui_ask_opts lo = { .check = check_log, .ctx = d }, dop = { .check = check_dir, .ctx = d };
+
+	if ((rc = ask(d, "history_log", &lo)) != 0)
 		return rc;
 	if (d->a.empty)
 		return ask_by_name(d);
 	if ((log = strdup(buf_str(&d->a.text))) == NULL)
 		return nomem(d);
 	for (;;) {
-		if ((rc = ask(d, "journal_dir", NULL)) != 0)
+		if ((rc = ask(d, "journal_dir", &dop)) != 0)
 			goto out;
 		if (d->a.empty)
 			break;
@@ -968,7 +1014,7 @@ run(struct dlg *d, int *code)
 		    "; a database error stopped part of the restore");
 	else
 		d->plan.rollback = false;	/* none: a saved plan applies them, as the default */
-	if (rc == 0 && res.status != RST_STOPPED)
+	if (rc == 0 && *code != RESTO_EXIT_STOPPED)
 		rc = ask_save(d);
 	rst_result_release(&res);
 	/* the restore has run: backing out of the questions after it changes nothing more */
@@ -1027,10 +1073,11 @@ resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_e
 		goto out;
 	rc = run(&d, exit_code);
 out:
-	if (rc < 0 && rc != JK_ENOMEM && rc != JK_EIO && d.mf != NULL && d.plan.inst != NULL) {
-		/* an answer the files or databases refuse: say why and leave, changing nothing */
+	if (rc < 0 && rc != JK_ENOMEM && d.mf != NULL && d.plan.inst != NULL) {
+		/* after start-up: say why and leave, changing nothing more */
 		ui_puts(ui, err->msg);
 		jk_err_clear(err);
+		*exit_code = RESTO_EXIT_ERR;
 		rc = UI_BACK;
 	}
 	if (rc == UI_BACK)

@@ -239,8 +239,8 @@ point_flag(struct rst_point *pt, const char *arg, const char *which, struct jk_e
 		return 0;
 	if (strcmp(which, "start") == 0 ? strcmp(arg, "end") == 0 :
 	    strcmp(arg, "begin") == 0 || strcmp(arg, "last") == 0) {
-		jk_errf(err, JK_EUSAGE, "%s point '%s': a %s point is begin or a place, not %s", which,
-		    arg, which, arg);
+		jk_errf(err, JK_EUSAGE, "%s point '%s': a %s point is %s or a place, not %s", which,
+		    arg, which, strcmp(which, "start") == 0 ? "begin" : "end", arg);
 		return EXIT_USAGE;
 	}
 	if (rst_point_parse(pt, arg, err) == 0)
@@ -400,8 +400,6 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 		if (p->dry_run)
 			resto_dry_report(&o, &res);
 	}
-	if (rc != 0 && !f->json)
-		warnx("%s", res.err.msg);
 	rc = resto_exit(rc, &res);
 	rst_result_release(&res);
 	return rc;

@@ -146,7 +146,9 @@ resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst_res
 		/* where it stopped: in the file shown, or past it */
 		uint64_t upto = UINT64_MAX;
 
-		if (res->next_path != NULL && g.path != NULL && strcmp(res->next_path, g.path) == 0)
+		/* (at the end of the journal, all of the last file: a switch may have added to it) */
+		if (res->next_path != NULL && g.path != NULL && strcmp(res->next_path, g.path) == 0 &&
+		    !(res->status == RST_DONE && strcmp(res->why, "end of journal") == 0))
 			upto = res->next_offset;
 		end_file(&g, upto);
 	}
@@ -219,7 +221,12 @@ resto_report(const struct resto_out *o, const struct rst_plan *plan, const struc
 		fprintf(out, "[Journal restore aborted at %s]\n", when);
 		break;
 	}
-	if (res->err.code != 0)
+	for (i = 0, k = 0; i < res->ndbs; i++)
+		k += res->dbs[i].error != 0;
+	for (i = 0; i < res->ndamage; i++)
+		k += !res->damage[i].skipped;
+	/* why it stopped, unless the lists below say it */
+	if (res->err.code != 0 && k == 0)
 		fprintf(out, "%s\n", res->err.msg);
 	if (res->status != RST_DONE || res->err.code != 0) {
 		if (res->next_path != NULL)
@@ -251,14 +258,23 @@ resto_report(const struct resto_out *o, const struct rst_plan *plan, const struc
 		fprintf(out, "%s: %s\n", d->target ? d->target : d->source,
 		    d->errmsg ? d->errmsg : "error");
 	}
-	for (i = 0; i < res->ndamage; i++) {
+	for (i = 0, k = 0; i < res->ndamage; i++) {
 		const struct rst_damage *d = &res->damage[i];
 
-		if (i == 0)
+		if (d->code == JK_ETORN)
+			continue;
+		if (k++ == 0)
 			fputs("\nDamaged journal files:\n\n", out);
-		fprintf(out, "%s: valid up to offset %" PRIu64 ": %s%s\n", d->path, d->valid_end,
-		    d->msg ? d->msg : "damaged", d->skipped ? " (the rest of the file skipped)" : "");
+		if (d->msg != NULL)
+			fprintf(out, "%s%s\n", d->msg, d->skipped ? " (the rest of the file skipped)" : "");
+		else
+			fprintf(out, "%s: damaged, valid up to offset %" PRIu64 "%s\n", d->path, d->valid_end,
+			    d->skipped ? " (the rest of the file skipped)" : "");
 	}
+	for (i = 0; i < res->ndamage; i++)
+		if (res->damage[i].code == JK_ETORN)
+			fprintf(out, "\nThe journal ends where the system crashed while writing: %s\n",
+			    res->damage[i].msg ? res->damage[i].msg : res->damage[i].path);
 	if (res->torn > 0)
 		fprintf(out, "\n%u journal file%s end%s where the system crashed while writing; "
 		    "the file%s after %s read.\n", res->torn, res->torn == 1 ? "" : "s",
