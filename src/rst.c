@@ -1500,7 +1500,7 @@ rst_run(const struct rst_plan *plan, const struct rst_hooks *hooks, struct rst_r
 	struct eng e;
 	struct pass ps;
 	enum outcome o;
-	struct rst_pos from = { 0, 0 };
+	struct rst_pos from = { 0, 0 }, stop_at = { 0, 0 };
 	bool started;
 	const char *status;
 	size_t i, last = plan->files.n ? plan->files.n - 1 : 0;
@@ -1592,6 +1592,7 @@ aborted:
 	} else {
 		jk_err_clear(&res->err);
 	}
+	stop_at = e.next;
 	e.next = norm_pos(&e, e.next);
 	res->next_offset = e.no_next ? 0 : e.next.off;
 	if ((!e.no_next && (res->next_path = strdup(fpath(&e, e.next.fi))) == NULL) ||
@@ -1601,8 +1602,12 @@ aborted:
 	}
 	res->finished_us = jrn_now_us();
 	if (res->status == RST_DONE) {
+		/* the last word: the end of the files, or the stopping record (in a file announced) */
 		e.last_ns = 0;
-		report(&e, last, e.before[last + 1] - e.before[last], false);
+		if (o == P_STOP)
+			report(&e, stop_at.fi, stop_at.off, false);
+		else
+			report(&e, last, e.before[last + 1] - e.before[last], false);
 	}
 	if (!e.dry) {
 		struct jk_err keep = res->err;
