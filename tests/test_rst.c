@@ -31,6 +31,7 @@
 #include "dblock.h"
 #include "jk.h"
 #include "rst.h"
+#include "util/dbdump.h"
 #include "util/tmpdir.h"
 
 #define NDB 3
@@ -154,40 +155,14 @@ copy_db(const char *from, const char *name, char *out, size_t n)
 	canon(d, out, n);
 }
 
-/* Every node of a database as ZWR lines. */
-static void
-dump(const char *dir, struct buf *out)
-{
-	struct jk_db *db;
-	struct db_txn *t;
-	struct jk_key k, next;
-	const uint8_t *v;
-	size_t vn;
-	int rc;
-
-	buf_reset(out);
-	if (db_open(dir, DB_RDONLY, &db, NULL) != 0)
-		fail_msg("cannot open %s", dir);
-	assert_int_equal(db_txn_begin(db, false, &t), 0);
-	k.len = 0;
-	while ((rc = db_query(t, k.b, k.len, 1, &next)) == 0) {
-		assert_int_equal(db_get(t, next.b, next.len, &v, &vn), 0);
-		assert_int_equal(zwr_format_line(out, next.b, next.len, v, vn), 0);
-		buf_addc(out, '\n');
-		k = next;
-	}
-	assert_int_equal(rc, JK_ENOTFOUND);
-	db_txn_abort(t);
-	db_close(db);
-}
 
 static void
 assert_same_db(const char *a, const char *b)
 {
 	struct buf x = BUF_INIT, y = BUF_INIT;
 
-	dump(a, &x);
-	dump(b, &y);
+	tu_db_dump(a, &x);
+	tu_db_dump(b, &y);
 	if (x.len != y.len || memcmp(buf_str(&x), buf_str(&y), x.len) != 0)
 		fail_msg("%s and %s differ:\n--- %s\n%.2000s\n--- %s\n%.2000s", a, b, a, buf_str(&x),
 		    b, buf_str(&y));
@@ -202,7 +177,7 @@ count_nodes(const char *dir)
 	size_t i;
 	int n = 0;
 
-	dump(dir, &x);
+	tu_db_dump(dir, &x);
 	for (i = 0; i < x.len; i++)
 		n += x.data[i] == '\n';
 	buf_release(&x);
@@ -689,7 +664,7 @@ test_redirection_and_global_patterns(void **state)
 	rst_result_init(&r);
 	run_ok(&p, NULL, &r);
 	assert_same_db(live[0], bk[0]);
-	dump(bk[1], &x);
+	tu_db_dump(bk[1], &x);
 	assert_true(x.len > 0);
 	for (i = 0; i < x.len; i++) {
 		if (i == 0 || x.data[i - 1] == '\n')

@@ -26,6 +26,7 @@
 #include "dblock.h"
 #include "jk.h"
 #include "rst.h"
+#include "util/dbdump.h"
 #include "util/tmpdir.h"
 
 #define NAME "plan.yaml"
@@ -118,32 +119,6 @@ copy_db(const char *from, const char *name, char *out, size_t n)
 	canon(d, out, n);
 }
 
-/* Every node of a database as ZWR lines. */
-static void
-dump(const char *dir, struct buf *out)
-{
-	struct jk_db *db;
-	struct db_txn *t;
-	struct jk_key k, next;
-	const uint8_t *v;
-	size_t vn;
-	int rc;
-
-	buf_reset(out);
-	if (db_open(dir, DB_RDONLY, &db, NULL) != 0)
-		fail_msg("cannot open %s", dir);
-	assert_int_equal(db_txn_begin(db, false, &t), 0);
-	k.len = 0;
-	while ((rc = db_query(t, k.b, k.len, 1, &next)) == 0) {
-		assert_int_equal(db_get(t, next.b, next.len, &v, &vn), 0);
-		assert_int_equal(zwr_format_line(out, next.b, next.len, v, vn), 0);
-		buf_addc(out, '\n');
-		k = next;
-	}
-	assert_int_equal(rc, JK_ENOTFOUND);
-	db_txn_abort(t);
-	db_close(db);
-}
 
 /*
  * Journals: ^A and ^B in db/user and ^Acct in acct, a marker "backup" (id
@@ -975,8 +950,8 @@ assert_same_db(const char *a, const char *b)
 {
 	struct buf x = BUF_INIT, y = BUF_INIT;
 
-	dump(a, &x);
-	dump(b, &y);
+	tu_db_dump(a, &x);
+	tu_db_dump(b, &y);
 	if (x.len != y.len || memcmp(buf_str(&x), buf_str(&y), x.len) != 0)
 		fail_msg("%s and %s differ:\n--- %s\n%.2000s\n--- %s\n%.2000s", a, b, a, buf_str(&x),
 		    b, buf_str(&y));
@@ -1052,8 +1027,8 @@ test_a_plan_file_runs_like_the_same_plan_built_in_c(void **state)
 	assert_same_db(c_acct, s_acct);
 
 	/* and the restore did something: ^B not selected, ^A changed, acct changed */
-	dump(c_user, &x);
-	dump(bk_user, &y);
+	tu_db_dump(c_user, &x);
+	tu_db_dump(bk_user, &y);
 	assert_null(strstr(buf_str(&x), "^B("));
 	assert_string_not_equal(buf_str(&x), buf_str(&y));
 	assert_same_db(acctdb, c_acct);	/* its updates all after the marker, none in the last file */
