@@ -17,9 +17,11 @@
 #   sequential  N SETs of ^acct(1..N) in key order, 40-byte values, ZWR lines
 #               made by awk and loaded by `jrnkit zload`, which commits every
 #               1000 lines: transactions of 1000, not 100
-#   10x         10*N updates of the random workload over the same key space
-#               1..N (so the database is the same size, only the journal is
-#               10 times longer): peak RSS against the random 1x runs
+#   10x         10*N updates: the random workload loaded 10 times over with
+#               the same seed (same keys, so the database ends the size of
+#               the 1x one and only the journal is 10 times longer; `load -n
+#               10N -k N` would touch every key, a database 1.6 times larger):
+#               peak RSS against the random 1x runs
 # records/s = the "records" of jrnresto's JSON (every record read, TSTART and
 # TCOMMIT included) / the wall time of the jrnresto process (start to exit:
 # plan check, locks, the run, the final sync).  The run's own time
@@ -98,13 +100,23 @@ rst_stop() {
 	[ "$(echo "$RLIVE" | cut -d' ' -f2)" -gt 0 ] || rst_abort "the live database in $1 is empty"
 }
 
-# rst_random DIR NUPD KEYS : the shared workload into DIR/live
+# rst_random DIR NUPD TIMES : the shared workload (NUPD updates, keys 1..NUPD) into
+#   DIR/live, loaded TIMES times over with the same seed: the same keys each time
 rst_random() {
 	rst_prepare "$1"
-	cmdline jrnkit -I "$1/inst" -d "$1/live" load -n "$2" -t 100 -k "$3" -v 40 --kill-every 1000 --seed 1
-	out=$("$JK" -I "$1/inst" -d "$1/live" load -n "$2" -t 100 -k "$3" -v 40 --kill-every 1000 --seed 1 2>&1) ||
-	    rst_abort "load failed: $out"
-	say "    $(echo "$out" | grep '^load:' | tail -1)"
+	cmdline jrnkit -I "$1/inst" -d "$1/live" load -n "$2" -t 100 -k "$2" -v 40 --kill-every 1000 --seed 1
+	[ "$3" -gt 1 ] && say "    ($3 times)"
+	i=1
+	while [ "$i" -le "$3" ]; do
+		out=$("$JK" -I "$1/inst" -d "$1/live" load -n "$2" -t 100 -k "$2" -v 40 --kill-every 1000 --seed 1 2>&1) ||
+		    rst_abort "load failed: $out"
+		if [ "$3" = 1 ]; then
+			say "    $(echo "$out" | grep '^load:' | tail -1)"
+		elif [ "$i" = 1 ] || [ "$i" = "$3" ]; then
+			say "    $i: $(echo "$out" | grep '^load:' | tail -1)"
+		fi
+		i=$((i + 1))
+	done
 	rst_stop "$1"
 }
 
@@ -130,7 +142,28 @@ rst_sequential() {
 	rst_stop "$1"
 }
 
-# rst_run DIR : one timed restore of DIR/live's journal into a copy of DIR/target0, checked;
+# rss_sample TPID OUT : while TPID (/usr/bin/time) runs, sample its child's
+#   /proc/PID/smaps every 0.1 s; OUT gets the breakdown (MiB) at the largest
+#   sampled total: journal files, databases (data.mdb), anonymous, the rest
+rss_sample() {
+	best=0 line=
+	while kill -0 "$1" 2>/dev/null; do
+		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{ print $1 }')
+		if [ -n "$c" ] && [ -r "/proc/$c/smaps" ]; then
+			l=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 }
+			    /^Rss:/ { if (name ~ /\/journal\//) j += $2; else if (name ~ /data\.mdb$/) d += $2;
+			              else if (name == "" || name ~ /^\[(heap|stack|anon)/) a += $2; else o += $2; t += $2 }
+			    END { printf "%d journal files %.0f, databases %.0f, anonymous %.1f, other %.0f", t, j / 1024, d / 1024, a / 1024, o / 1024 }' \
+			    "/proc/$c/smaps" 2>/dev/null)
+			t=${l%% *}
+			if [ -n "$t" ] && [ "$t" -gt "$best" ]; then best=$t line=${l#* }; fi
+		fi
+		sleep 0.1
+	done
+	[ -n "$line" ] && echo "$line" >"$2"
+}
+
+# rst_run DIR [SAMPLE] : one timed restore of DIR/live's journal into a copy of DIR/target0, checked;
 #   sets RS_WALL RS_RUN (s), RS_REC RS_APP, RS_RSS (KiB)
 rst_run() {
 	rm -rf "$1/target"
@@ -140,9 +173,21 @@ rst_run() {
 	TM=
 	[ -x /usr/bin/time ] && TM="/usr/bin/time -f %M -o $WORK/rst.time"
 	t0=$(now_ns)
-	$TM "$JR" -I "$d/inst" --redirect "$d/live=$d/target" --no-switch --json >"$WORK/rst.json" 2>"$WORK/rst.err"
-	rc=$?
-	t1=$(now_ns)
+	rm -f "$WORK/rss.sample"
+	if [ -n "${2:-}" ] && [ -n "$TM" ] && [ -r /proc/self/smaps ]; then
+		$TM "$JR" -I "$d/inst" --redirect "$d/live=$d/target" --no-switch --json >"$WORK/rst.json" 2>"$WORK/rst.err" &
+		tp=$!
+		rss_sample "$tp" "$WORK/rss.sample" &
+		sp=$!
+		wait "$tp"
+		rc=$?
+		t1=$(now_ns)
+		wait "$sp"
+	else
+		$TM "$JR" -I "$d/inst" --redirect "$d/live=$d/target" --no-switch --json >"$WORK/rst.json" 2>"$WORK/rst.err"
+		rc=$?
+		t1=$(now_ns)
+	fi
 	st=$(jstr status "$WORK/rst.json")
 	if [ "$rc" != 0 ] || [ "$st" != done ]; then
 		sed 's/^/    /' "$WORK/rst.err" "$WORK/rst.json" | head -20
@@ -159,6 +204,8 @@ rst_run() {
 		rst_abort "jrnkit zwrite of the restored $d/target (md5, nodes: $got) differs from the live database's ($RLIVE)"
 	fi
 	say "    $(commas "$RS_REC") records, $(commas "$RS_APP") applied: wall ${RS_WALL} s ($(commas "$(calc "$RS_REC / $RS_WALL" %.0f)") records/s), run ${RS_RUN} s, max RSS $(mib "$RS_RSS") MiB; zwrite target == live"
+	[ -s "$WORK/rss.sample" ] && say "      RSS at the sampled peak (MiB, smaps every 0.1 s): $(cat "$WORK/rss.sample")"
+	rm -f "$WORK/rss.sample"
 }
 
 # rst_series DIR LABEL : RST_RUNS runs; sets RSM_WALL RSM_RUN RSM_RSS (medians), RSM_REC RSM_APP
@@ -167,7 +214,7 @@ rst_series() {
 	w="" r="" m=""
 	i=1
 	while [ "$i" -le "$RST_RUNS" ]; do
-		rst_run "$1"
+		if [ "$i" = "$RST_RUNS" ]; then rst_run "$1" sample; else rst_run "$1"; fi
 		w="$w $RS_WALL" r="$r $RS_RUN" m="$m $RS_RSS"
 		i=$((i + 1))
 	done
@@ -285,7 +332,7 @@ restore_section() {
 	[ -x /usr/bin/time ] || say "   (no /usr/bin/time: no RSS figures)"
 
 	say "-- random keys: the shared workload, N=$N"
-	rst_random "$WORK/rst-rand" "$N" "$N"
+	rst_random "$WORK/rst-rand" "$N" 1
 	rst_series "$WORK/rst-rand" "random 1x"
 	RR_RPS=$(calc "$RSM_REC / $RSM_WALL" %.0f)
 	RR_UPS=$(calc "$RSM_APP / $RSM_WALL" %.0f)
@@ -321,8 +368,9 @@ restore_section() {
 
 	if [ "${RST_10X:-1}" != 0 ]; then
 		n10=$((N * 10))
-		say "-- 10x: $n10 updates of the random workload over the same keys 1..$N (one restore; peak RSS against the 1x runs)"
-		rst_random "$WORK/rst-10x" "$n10" "$N"
+		say "-- 10x: $n10 updates: the random workload loaded 10 times over (same seed, same keys: the database ends"
+		say "   as the 1x one, only the journal is 10 times longer); one restore, peak RSS against the 1x runs"
+		rst_random "$WORK/rst-10x" "$N" 10
 		save=$RST_RUNS
 		RST_RUNS=1
 		rst_series "$WORK/rst-10x" "random 10x"
