@@ -222,6 +222,19 @@ parse_flags(int argc, char **argv, struct flags *f)
 	return optind < argc ? 2 : 0;
 }
 
+/* A --start/--stop point into pt; 0 or EXIT_USAGE with err naming which. */
+static int
+point_flag(struct rst_point *pt, const char *arg, const char *which, struct jk_err *err)
+{
+	char m[JK_ERR_MSG_MAX];
+
+	if (arg == NULL || rst_point_parse(pt, arg, err) == 0)
+		return 0;
+	snprintf(m, sizeof m, "%s", err->msg);
+	jk_errf(err, err->code, "%s point '%s': %s", which, arg, m);
+	return EXIT_USAGE;
+}
+
 /* The plan the flags describe, into p (initialised, instance set).  0 or an exit code. */
 static int
 build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
@@ -274,15 +287,9 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 				return EXIT_ERR;
 		}
 	}
-	if ((f->start && rst_point_parse(&p->start, f->start, err) != 0) ||
-	    (f->stop && rst_point_parse(&p->stop, f->stop, err) != 0)) {
-		char m[JK_ERR_MSG_MAX];
-
-		snprintf(m, sizeof m, "%s", err->msg);
-		jk_errf(err, err->code, "%s point: %s", f->start && p->start.kind == RST_EDGE &&
-		    strcmp(f->start, "begin") != 0 ? "start" : "stop", m);
-		return EXIT_USAGE;
-	}
+	if ((rc = point_flag(&p->start, f->start, "start", err)) != 0 ||
+	    (rc = point_flag(&p->stop, f->stop, "stop", err)) != 0)
+		return rc;
 	if (f->no_switch)
 		p->switch_first = false;
 	if (f->journal_updates)
@@ -336,7 +343,8 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 		return rc;
 	}
 	if (f->save_plan != NULL) {
-		if (rst_plan_save(p, f->save_plan, &err) != 0) {
+		/* a plan is saved only when it checks */
+		if (rst_plan_check(p, &err) != 0 || rst_plan_save(p, f->save_plan, &err) != 0) {
 			warnx("%s", err.msg);
 			return EXIT_ERR;
 		}

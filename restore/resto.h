@@ -28,6 +28,7 @@ struct resto_out {
 	struct ui *ui;		/* output goes to ui->out */
 	bool live;		/* a live progress bar (a terminal) instead of percentages */
 	bool quiet;		/* no progress at all (--json) */
+	bool rollback_pending;	/* incomplete transactions left out until the operator says */
 };
 
 /*

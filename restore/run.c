@@ -238,7 +238,7 @@ resto_report(const struct resto_out *o, const struct rst_plan *plan, const struc
 			fputs("\nIncomplete transactions (no commit in the range):\n\n", out);
 		fprintf(out, "%zu. at %" PRIu64 ",%s  process %" PRIu32 ", %" PRIu64 " update%s, %s\n",
 		    i + 1, t->offset, t->path, t->pid, t->updates, t->updates == 1 ? "" : "s",
-		    t->applied ? "applied" : "rolled back");
+		    t->applied ? "applied" : o->rollback_pending ? "not applied yet" : "rolled back");
 	}
 	fprintf(out, "\n%" PRIu64 " records read, %" PRIu64 " updates %s, %" PRIu64
 	    " not selected, %" PRIu64 " skipped\n", res->records, res->applied,

@@ -116,12 +116,32 @@ struct env {
 	unsigned psize;		/* LMDB page size */
 };
 
+/* A deferred update (db_defer_*): a put, or a kill that ends a segment. */
+struct defer_ent {
+	uint64_t pfx;		/* the key's first 8 bytes, big-endian, zero-padded: most comparisons end here */
+	uint32_t seg;		/* the kills before it */
+	uint32_t seq;		/* order of arrival */
+	size_t off;		/* key, then value, in the arena */
+	uint32_t vlen;
+	uint16_t klen;
+	uint8_t kill;		/* 0 put, else 1 + enum db_kill_mode */
+};
+
+struct defer {
+	struct defer_ent *v;
+	size_t n, cap;
+	uint8_t *arena;
+	size_t alen, acap;
+	uint32_t seg;
+};
+
 struct db_txn {
 	struct jk_db *db;
 	MDB_txn *txn;
 	MDB_cursor *cur;	/* NULL until a cursor is needed */
 	bool write;
 	bool active;
+	struct defer def;	/* deferred updates, kept allocated between transactions */
 };
 
 struct jk_db {
@@ -626,6 +646,8 @@ db_close(struct jk_db *db)
 			mdb_txn_abort(db->rtxn);
 		env_release(db->e);
 	}
+	free(db->t.def.v);
+	free(db->t.def.arena);
 	free(db);
 }
 
@@ -769,6 +791,10 @@ db_txn_commit(struct db_txn *t)
 	if (!t->active)
 		return jk_errf(&db->err, JK_ESTATE,
 		    "no transaction to commit on %s", db->e->path);
+	if (t->write && t->def.n > 0 && (rc = db_defer_flush(t)) != 0) {
+		db_txn_abort(t);
+		return rc;
+	}
 	t->active = false;
 	if (!t->write) {
 		mdb_txn_reset(t->txn);
@@ -792,6 +818,8 @@ db_txn_abort(struct db_txn *t)
 	if (t == NULL || !t->active)
 		return;
 	t->active = false;
+	t->def.n = t->def.alen = 0;
+	t->def.seg = 0;
 	if (!t->write) {
 		mdb_txn_reset(t->txn);
 		return;
@@ -1333,5 +1361,228 @@ out_err:
 		*err = db->err;
 	problem(r, "%s", db->err.msg);
 	db_close(db);
+	return rc;
+}
+
+/* --- deferred updates --------------------------------------------------- */
+
+#define DEFER_MAX_ENTS	200000		/* flushed into the transaction past these ... */
+#define DEFER_MAX_BYTES	(64u << 20)	/* ... or these bytes of keys and values */
+
+static int
+defer_add(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn, uint8_t kill)
+{
+	struct defer *d = &t->def;
+	struct defer_ent *x;
+	int rc;
+
+	if ((d->n >= DEFER_MAX_ENTS || d->alen + kn + vn > DEFER_MAX_BYTES) &&
+	    (rc = db_defer_flush(t)) != 0)
+		return rc;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 4096;
+		struct defer_ent *nv = realloc(d->v, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+		d->v = nv;
+		d->cap = cap;
+	}
+	if (d->alen + kn + vn > d->acap) {
+		size_t cap = d->acap ? d->acap : 1u << 20;
+		uint8_t *na;
+
+		while (cap < d->alen + kn + vn)
+			cap *= 2;
+		if ((na = realloc(d->arena, cap)) == NULL)
+			return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+		d->arena = na;
+		d->acap = cap;
+	}
+	x = &d->v[d->n];
+	x->pfx = 0;
+	for (size_t i = 0; i < 8; i++)
+		x->pfx = x->pfx << 8 | (i < kn ? k[i] : 0);
+	x->seg = d->seg;
+	x->seq = (uint32_t)d->n;
+	x->off = d->alen;
+	x->klen = (uint16_t)kn;
+	x->vlen = (uint32_t)vn;
+	x->kill = kill;
+	memcpy(d->arena + d->alen, k, kn);
+	if (vn > 0)
+		memcpy(d->arena + d->alen + kn, v, vn);
+	d->alen += kn + vn;
+	d->n++;
+	if (kill)
+		d->seg++;
+	return 0;
+}
+
+int
+db_defer_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn)
+{
+	struct jk_db *db = t->db;
+	char text[256];
+	int rc;
+
+	if ((rc = key_ok(t, k, kn, "put")) != 0)
+		return rc;
+	if (!t->write)
+		return jk_errf(&db->err, JK_ESTATE, "put in a read transaction on %s", db->e->path);
+	if (vn > JK_VAL_MAX) {
+		key_text(text, sizeof text, k, kn);
+		return jk_errf(&db->err, JK_ELIMIT,
+		    "value of %zu bytes for %s is over the limit of %u bytes in %s",
+		    vn, text, JK_VAL_MAX, db->e->path);
+	}
+	return defer_add(t, k, kn, v, vn, 0);
+}
+
+int
+db_defer_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mode)
+{
+	struct jk_db *db = t->db;
+	int rc;
+
+	if ((rc = key_ok(t, k, kn, "kill")) != 0)
+		return rc;
+	if (!t->write)
+		return jk_errf(&db->err, JK_ESTATE, "kill in a read transaction on %s", db->e->path);
+	if (mode != DB_KILL_TREE && mode != DB_KILL_NODE && mode != DB_KILL_DESC)
+		return jk_errf(&db->err, JK_EUSAGE, "unknown kill mode %d", (int)mode);
+	return defer_add(t, k, kn, NULL, 0, (uint8_t)(1 + mode));
+}
+
+/* Key order, then arrival: the full keys of two entries whose first 8 bytes are equal. */
+static int
+defer_tail_cmp(const uint8_t *arena, const struct defer_ent *x, const struct defer_ent *y)
+{
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = n > 8 ? memcmp(arena + x->off + 8, arena + y->off + 8, n - 8) : 0;
+
+	if (c != 0)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Sort the puts v[0..n) by key, keeping arrival order among equal keys: a
+ * stable radix sort on the 8-byte prefixes (16 bits a pass, passes where
+ * every entry has the same digit skipped), then runs of equal prefixes by
+ * the rest of the key.  tmp holds n entries, count 65536.
+ */
+static void
+defer_sort(const uint8_t *arena, struct defer_ent *v, struct defer_ent *tmp, size_t *count, size_t n)
+{
+	struct defer_ent *src = v, *dst = tmp, *sw;
+	size_t i, k, a, sum;
+	unsigned shift;
+
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, (1u << 16) * sizeof *count);
+		for (i = 0; i < n; i++)
+			count[(src[i].pfx >> shift) & 0xffff]++;
+		if (count[(src[0].pfx >> shift) & 0xffff] == n)
+			continue;
+		for (k = 0, sum = 0; k < (1u << 16); k++) {
+			size_t c = count[k];
+
+			count[k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].pfx >> shift) & 0xffff]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	/* equal prefixes: insertion sort by the rest (the runs are short) */
+	for (a = 0; a < n; a = i) {
+		for (i = a + 1; i < n && v[i].pfx == v[a].pfx; i++)
+			;
+		for (k = a + 1; k < i; k++) {
+			struct defer_ent x = v[k];
+			size_t m = k;
+
+			while (m > a && defer_tail_cmp(arena, &v[m - 1], &x) > 0) {
+				v[m] = v[m - 1];
+				m--;
+			}
+			v[m] = x;
+		}
+	}
+}
+
+static bool
+same_put_key(const struct defer *d, const struct defer_ent *x, const struct defer_ent *y)
+{
+	return !y->kill && x->klen == y->klen && x->pfx == y->pfx &&
+	    memcmp(d->arena + x->off, d->arena + y->off, x->klen) == 0;
+}
+
+int
+db_defer_flush(struct db_txn *t)
+{
+	struct defer *d = &t->def;
+	struct defer_ent *tmp;
+	size_t i, a, b, *count;
+	int rc = 0;
+
+	if (d->n == 0)
+		return 0;
+	/* Each run of puts (up to a kill, which ends a segment) sorted by key. */
+	tmp = malloc(d->n * sizeof *tmp);
+	count = malloc((1u << 16) * sizeof *count);
+	if (tmp == NULL || count == NULL) {
+		free(tmp);
+		free(count);
+		return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+	}
+	for (a = 0; a < d->n; a = b + 1) {
+		for (b = a; b < d->n && !d->v[b].kill; b++)
+			;
+		if (b - a > 1)
+			defer_sort(d->arena, d->v + a, tmp, count, b - a);
+	}
+	free(tmp);
+	free(count);
+	/*
+	 * Puts through the transaction's cursor: positioned on the last key
+	 * put, LMDB looks for the next one in the same leaf page first, so
+	 * keys in order cost a page search each instead of a descent.
+	 */
+	for (i = 0; i < d->n && rc == 0; i++) {
+		const struct defer_ent *x = &d->v[i];
+		const uint8_t *k = d->arena + x->off;
+		MDB_cursor *c;
+		MDB_val mk, mv;
+
+		if (x->kill) {
+			rc = db_kill(t, k, x->klen, (enum db_kill_mode)(x->kill - 1), NULL, NULL, NULL);
+			continue;
+		}
+		if (i + 1 < d->n && same_put_key(d, x, &d->v[i + 1]))
+			continue;	/* a later set of the key in this segment wins */
+		if ((rc = txn_cursor(t, &c)) != 0)
+			break;
+		mk.mv_size = x->klen;
+		mk.mv_data = (void *)k;
+		mv.mv_size = x->vlen;
+		mv.mv_data = (void *)(k + x->klen);
+		if ((rc = mdb_cursor_put(c, &mk, &mv, 0)) != 0) {
+			char text[256], what[300];
+
+			key_text(text, sizeof text, k, x->klen);
+			snprintf(what, sizeof what, "cannot set %s", text);
+			rc = lmdb_err(&t->db->err, rc, what, t->db->e->path);
+		}
+	}
+	d->n = d->alen = 0;
+	d->seg = 0;
 	return rc;
 }

@@ -115,6 +115,23 @@ typedef int (*db_kill_cb)(void *arg, const uint8_t *k, size_t kn,
 int db_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mode,
     db_kill_cb cb, void *arg, uint64_t *nremoved);
 
+/*
+ * Deferred updates, for applying many at once (a restore): db_defer_put and
+ * db_defer_kill check an update as db_put and db_kill do -- one they would
+ * refuse is refused here -- and record it in t without applying it.
+ * db_defer_flush applies what is recorded, sorted by key between kills (a
+ * kill ends a run: the sets before it are applied, then the kill), so the
+ * database pages are visited in order; of several sets of one key in a run
+ * only the last is written.  The result is the same as applying the updates
+ * in the order given.  db_txn_commit flushes first (a flush error aborts the
+ * transaction and is returned); db_txn_abort drops them; past 200000 updates
+ * or 64 MiB they are flushed into the transaction as they come, so memory
+ * stays bounded.  Reads in t do not see updates not yet flushed.
+ */
+int db_defer_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn);
+int db_defer_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mode);
+int db_defer_flush(struct db_txn *t);
+
 /* $DATA: 0 none, 1 value, 10 descendants, 11 both. */
 int db_data(struct db_txn *t, const uint8_t *k, size_t kn, int *data);
 /*

@@ -18,13 +18,15 @@
  * The settings file is a flat YAML mapping.  We write it ourselves instead of
  * with libyaml's emitter because the emitter cannot write comments, and the
  * comments are the file's documentation for the operator.  Every string is
- * double-quoted with each character that libyaml would fold (line breaks) or
- * refuse (control characters) escaped, so any UTF-8 path round-trips.  Paths
- * that are not UTF-8 cannot be written in YAML at all and are refused.
+ * double-quoted with each character that libyaml would fold (line breaks)
+ * or refuse (control characters) escaped, so any UTF-8 path round-trips
+ * (yml.c, shared with the restore plan files).  Paths that are not UTF-8
+ * cannot be written in YAML at all and are refused.
  */
 #include "inst.h"
 #include "buf.h"
 #include "db.h"
+#include "yml.h"
 
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -295,94 +297,6 @@ inst_dir(const char *dir, char *out, size_t outsz, struct jk_err *err)
 	return 0;
 }
 
-/*
- * Decode one UTF-8 character at s (NUL-terminated) into *cp; its length, or
- * -1 for anything that is not well-formed UTF-8 (overlong forms, surrogates
- * and values past U+10FFFF included).
- */
-static int
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	int n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		n = 2, c &= 0x1f, min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3, c &= 0x0f, min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4, c &= 0x07, min = 0x10000;
-	} else
-		return -1;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*cp = c;
-	return n;
-}
-
-static bool
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	int n;
-
-	while (*p != '\0') {
-		if ((n = utf8_decode(p, &cp)) < 0)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
-/*
- * Append s (valid UTF-8) as a YAML double-quoted scalar.  Written raw: what
- * libyaml's reader accepts as printable and its scanner does not treat as a
- * line break (inside quotes a break is folded into a space).  Everything else
- * is escaped by code point, which libyaml turns back into the same UTF-8.
- */
-static int
-add_quoted(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	int n, rc;
-
-	if ((rc = buf_addc(b, '"')) != 0)
-		return rc;
-	while (*p != '\0') {
-		if ((n = utf8_decode(p, &cp)) < 0)
-			return JK_EUSAGE;
-		if (cp == '"' || cp == '\\')
-			rc = buf_addf(b, "\\%c", (char)cp);
-		else if (cp == '\t' || cp == '\n' || cp == '\r')
-			rc = buf_addf(b, "\\%c", cp == '\t' ? 't' :
-			    cp == '\n' ? 'n' : 'r');
-		else if ((cp >= 0x20 && cp <= 0x7e) ||
-		    (cp >= 0xa0 && cp <= 0xd7ff && cp != 0x2028 && cp != 0x2029) ||
-		    (cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) ||
-		    cp >= 0x10000)
-			rc = buf_add(b, p, (size_t)n);
-		else if (cp < 0x100)
-			rc = buf_addf(b, "\\x%02" PRIX32, cp);
-		else
-			rc = buf_addf(b, "\\u%04" PRIX32, cp);
-		if (rc != 0)
-			return rc;
-		p += n;
-	}
-	return buf_addc(b, '"');
-}
-
 /* --- the settings -------------------------------------------------------- */
 
 enum key_kind {
@@ -489,25 +403,7 @@ inst_conf_defaults(struct inst_conf *c, const char *dir)
 /* --- reading jrnkit.yaml ------------------------------------------------- */
 
 /* JK_EFORMAT with "jrnkit.yaml:LINE:COL: " before the message. */
-static int
-at(struct jk_err *err, size_t line, size_t col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-at(struct jk_err *err, size_t line, size_t col, const char *fmt, ...)
-{
-	char what[JK_ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	return jk_errf(err, JK_EFORMAT, CONF_NAME ":%zu:%zu: %s", line, col, what);
-}
-
-/* libyaml marks count from 0; people count from 1. */
-#define AT(err, mark, ...) \
-	at((err), (mark).line + 1, (mark).column + 1, __VA_ARGS__)
+#define AT(err, mark, ...) yml_at((err), CONF_NAME, (mark), __VA_ARGS__)
 
 /* Longest piece of a bad value quoted back in a message. */
 #define SHOW 64
@@ -665,63 +561,11 @@ set_value(struct inst_conf *c, const struct key *k, const struct scalar *v,
 	return AT(err, v->mark, "%s: unhandled kind", k->name);
 }
 
-/* Where libyaml's reader stopped, given only a byte offset: line and column. */
-static void
-offset_to_mark(const char *text, size_t len, size_t off, yaml_mark_t *m)
-{
-	size_t i;
-
-	m->line = 0;
-	m->column = 0;
-	for (i = 0; i < off && i < len; i++) {
-		if (text[i] == '\n') {
-			m->line++;
-			m->column = 0;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80)
-			m->column++;	/* columns count characters, like libyaml's */
-	}
-}
-
-/* The next event into ev (the previous one deleted), or the parser's error. */
 static int
 next_event(yaml_parser_t *p, yaml_event_t *ev, const char *text, size_t len,
     struct jk_err *err)
 {
-	yaml_mark_t m;
-
-	yaml_event_delete(ev);
-	if (yaml_parser_parse(p, ev))
-		return 0;
-	memset(ev, 0, sizeof *ev);
-	switch (p->error) {
-	case YAML_MEMORY_ERROR:
-		return jk_errf(err, JK_ENOMEM, CONF_NAME ": out of memory");
-	case YAML_READER_ERROR:
-		offset_to_mark(text, len, p->problem_offset, &m);
-		return AT(err, m, "%s", p->problem);
-	default:
-		if (p->context != NULL)
-			return AT(err, p->problem_mark, "%s %s", p->problem,
-			    p->context);
-		return AT(err, p->problem_mark, "%s", p->problem);
-	}
-}
-
-static const char *
-event_noun(yaml_event_type_t t)
-{
-	switch (t) {
-	case YAML_SEQUENCE_START_EVENT:
-		return "a list";
-	case YAML_MAPPING_START_EVENT:
-		return "a mapping";
-	case YAML_ALIAS_EVENT:
-		return "an alias";
-	case YAML_SCALAR_EVENT:
-		return "a single value";
-	default:
-		return "nothing";
-	}
+	return yml_next_event(p, ev, CONF_NAME, text, len, err);
 }
 
 /*
@@ -756,7 +600,7 @@ conf_parse(const char *text, size_t len, const char *instdir,
 		goto out;
 	if (ev.type != YAML_MAPPING_START_EVENT) {
 		rc = AT(err, ev.start_mark, "expected a mapping of settings, "
-		    "found %s", event_noun(ev.type));
+		    "found %s", yml_event_noun(ev.type));
 		goto out;
 	}
 	map = ev.start_mark;
@@ -769,7 +613,7 @@ conf_parse(const char *text, size_t len, const char *instdir,
 		if (ev.type != YAML_SCALAR_EVENT) {
 			rc = AT(err, ev.start_mark,
 			    "expected a setting name, found %s",
-			    event_noun(ev.type));
+			    yml_event_noun(ev.type));
 			goto out;
 		}
 		k = NULL;
@@ -798,7 +642,7 @@ conf_parse(const char *text, size_t len, const char *instdir,
 		if (ev.type != YAML_SCALAR_EVENT) {
 			rc = AT(err, ev.start_mark,
 			    "%s must be a single value, not %s", k->name,
-			    event_noun(ev.type));
+			    yml_event_noun(ev.type));
 			goto out;
 		}
 		v.s = (const char *)ev.data.scalar.value;
@@ -890,7 +734,7 @@ conf_invalid(const struct inst_conf *c)
 		size = k->kind == K_DIR ? PATH_MAX : sizeof c->prefix;
 		if (strnlen(s, size) == size)
 			return "a string is not NUL-terminated";
-		if (!utf8_valid(s))
+		if (!yml_utf8_valid(s))
 			return "a path or the prefix is not UTF-8";
 		if (k->kind == K_DIR && s[0] != '\0' && s[0] != '/')
 			return "a directory is not absolute";
@@ -935,7 +779,7 @@ add_dir(struct buf *b, const char *s, const char *inst)
 		if (s[0] == '\0')
 			s = "./";
 	}
-	return add_quoted(b, s);
+	return yml_add_quoted(b, s);
 }
 
 static int
@@ -970,7 +814,7 @@ conf_format(struct buf *b, const struct inst_conf *c, const char *inst)
 			rc = add_dir(b, field, inst);
 			break;
 		case K_PREFIX:
-			rc = add_quoted(b, field);
+			rc = yml_add_quoted(b, field);
 			break;
 		case K_SIZE:
 			rc = add_size(b, *(const uint64_t *)(const void *)field);

@@ -247,24 +247,25 @@ jk_db_release(struct jk *j, struct jk_db *db)
 
 /* ---- applying records ---------------------------------------------------------- */
 
-int
-jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
+static int
+apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err, bool defer)
 {
+	static const enum db_kill_mode modes[] = {
+		[JRN_KILL] = DB_KILL_TREE, [JRN_KILLDESC] = DB_KILL_DESC, [JRN_ZKILL] = DB_KILL_NODE,
+	};
 	int rc = 0;
 
 	switch (r->type) {
 	case JRN_SET:
 	case JRN_INCR:
-		rc = db_put(t, r->key, r->keylen, r->val, r->vallen);
+		rc = defer ? db_defer_put(t, r->key, r->keylen, r->val, r->vallen) :
+		    db_put(t, r->key, r->keylen, r->val, r->vallen);
 		break;
 	case JRN_KILL:
-		rc = db_kill(t, r->key, r->keylen, DB_KILL_TREE, NULL, NULL, NULL);
-		break;
 	case JRN_KILLDESC:
-		rc = db_kill(t, r->key, r->keylen, DB_KILL_DESC, NULL, NULL, NULL);
-		break;
 	case JRN_ZKILL:
-		rc = db_kill(t, r->key, r->keylen, DB_KILL_NODE, NULL, NULL, NULL);
+		rc = defer ? db_defer_kill(t, r->key, r->keylen, modes[r->type]) :
+		    db_kill(t, r->key, r->keylen, modes[r->type], NULL, NULL, NULL);
 		break;
 	default:
 		return 0;
@@ -272,6 +273,18 @@ jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
 	if (rc != 0 && err != NULL)
 		*err = *db_err(db_txn_db(t));
 	return rc;
+}
+
+int
+jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
+{
+	return apply_rec(t, r, err, false);
+}
+
+int
+jk_defer_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
+{
+	return apply_rec(t, r, err, true);
 }
 
 /*

@@ -96,5 +96,7 @@ int jk_status(struct jk *j, struct jrn_status *st);
  * recovery.  Non-update records are ignored (0).
  */
 int jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err);
+/* The same as a deferred update (db_defer_put / db_defer_kill): applied, sorted, at the commit. */
+int jk_defer_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err);
 
 #endif

@@ -144,6 +144,7 @@ struct eng {
 	struct jk *j;		/* the instance, when journaling the updates */
 	bool journaled, dry;
 	uint64_t pending;	/* updates in the open batch */
+	uint64_t pending_bytes;	/* their keys and values */
 	struct rst_pos batch_from;
 	bool batch_started;
 	size_t batch_ninc;
@@ -473,7 +474,7 @@ abort_batch(struct eng *e)
 		e->srcs[i].p_applied = e->srcs[i].p_filtered = e->srcs[i].p_skipped = 0;
 	drop_incomplete(e->res, e->batch_ninc);
 	e->p_tx = e->p_txrb = 0;
-	e->pending = 0;
+	e->pending = e->pending_bytes = 0;
 }
 
 static void
@@ -547,7 +548,7 @@ commit_batch(struct eng *e, struct rst_pos next, bool started)
 	e->res->tx_complete += e->p_tx;
 	e->res->tx_rolledback += e->p_txrb;
 	e->p_tx = e->p_txrb = 0;
-	e->pending = 0;
+	e->pending = e->pending_bytes = 0;
 	e->batch_from = norm_pos(e, next);
 	e->batch_started = started;
 	e->batch_ninc = e->res->nincomplete;
@@ -564,7 +565,7 @@ unit_done(struct eng *e, struct pass *ps, struct rst_pos next)
 {
 	if (ps->replay)
 		return 0;
-	if (e->journaled || e->dry || e->pending >= RST_BATCH)
+	if (e->journaled || e->dry || e->pending >= RST_BATCH || e->pending_bytes >= RST_BATCH_BYTES)
 		return commit_batch(e, next, ps->started);
 	return 0;
 }
@@ -734,11 +735,12 @@ apply_update(struct eng *e, struct pass *ps, const struct jrn_rec *r, struct rst
 	} else {
 		if (t->txn == NULL && (rc = db_txn_begin(t->db, true, &t->txn)) != 0)
 			return db_error(e, s->tgt, u, rc, db_err(t->db)->msg);
-		if ((rc = jk_apply_rec(t->txn, r, &err)) != 0)
+		if ((rc = jk_defer_rec(t->txn, r, &err)) != 0)
 			return db_error(e, s->tgt, u, rc, err.msg);
 	}
 	s->p_applied++;
 	e->pending++;
+	e->pending_bytes += r->keylen + r->vallen;
 	return 0;
 }
 
@@ -1228,7 +1230,7 @@ take_back(struct eng *e, struct pass *ps)
 		for (i = 0; i < e->nsrcs; i++)
 			e->srcs[i].p_applied = e->srcs[i].p_filtered = e->srcs[i].p_skipped = 0;
 		drop_incomplete(e->res, e->batch_ninc);
-		e->pending = 0;
+		e->pending = e->pending_bytes = 0;
 	}
 	e->res->err = saved;
 	set_tgt_error(t, saved.code, saved.msg);

@@ -103,7 +103,8 @@
 #include "buf.h"
 #include "err.h"
 
-#define RST_BATCH	10000	/* updates per LMDB commit */
+#define RST_BATCH	100000	/* updates per LMDB commit ... */
+#define RST_BATCH_BYTES	(64u << 20)	/* ... or bytes of keys and values */
 #define RST_RECORD	"state/restore.yaml"
 
 /* ---- journal files ---------------------------------------------------------- */
@@ -247,8 +248,18 @@ int rst_plan_add_db(struct rst_plan *p, const char *source, const char *target,
  * JK_EUSAGE, JK_ENOTFOUND or JK_ESTATE with one message, the first problem.
  */
 int rst_plan_check(const struct rst_plan *p, struct jk_err *err);
-/* Append the plan as text, the way the dialogue shows it before "Start the restore?". */
+/*
+ * Parts of rst_plan_check, for a dialogue that asks step by step: the
+ * files (each there and readable; with links, each naming the one before
+ * it: a missing file is named), and the databases (the list, patterns,
+ * targets holding a database, the same-target rule).
+ */
+int rst_files_check(const struct rst_files *f, bool links, struct jk_err *err);
+int rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err);
+/* Append the plan as text: the databases, the files, the points and switches. */
 int rst_plan_describe(const struct rst_plan *p, struct buf *out);
+/* Only the databases, as the dialogue lists them ("Processing globals from the following datasets:"). */
+int rst_plan_describe_dbs(const struct rst_plan *p, struct buf *out);
 
 /* Canonical form of a directory that may not exist here: absolute, no . or .., trailing '/'; symlinks resolved when it exists. */
 int rst_canon_dir(const char *dir, struct buf *out, struct jk_err *err);
@@ -383,28 +394,42 @@ int rst_record_read(const char *inst, struct rst_record *rec, struct jk_err *err
  * A plan as a YAML file (jrnkit-plan(5)), so a restore can be run again
  * without questions (jrnresto --plan FILE) and a dialogue's answers saved.
  *
- * rst_plan_parse fills p (initialised, normally empty; on error p may hold
- * part of the file: release it) from text; name stands for the file in
- * messages, which read "NAME:LINE:COL: message" (from 1) with JK_EFORMAT:
- * YAML syntax, unknown or duplicate keys, wrong types, bad points, bad
- * patterns, a file list and a history log both given.  The instance is
- * the file's "instance" when given, else the one p already names.
+ * rst_plan_parse replaces p (initialised) with the plan in text, all of it
+ * or, on error, none: p is then as it was.  Everything not in the file
+ * takes rst_plan_init's default, but for the instance -- the file's
+ * "instance" when given (rst_plan_set_inst), else the one p already names
+ * -- and dry_run, which p keeps.  name stands for the file in messages,
+ * which read "NAME:LINE:COL: message" (from 1, at the key or value at
+ * fault) with JK_EFORMAT: YAML syntax, unknown or duplicate keys, wrong
+ * types, bad points (rst_point_parse's message), bad patterns, a stop at
+ * the last restore, a source listed twice, two of files / journal_log /
+ * journal_dirs given; JK_EVERSION for a later version of the format.
  * Sources given as a history log or directories + prefix are resolved
- * into p->files here (rst_files_from_log / _from_dirs / _range); a
- * resolution error reads "NAME:LINE:COL: ..." at the key that asked for it.
- * Nothing is checked against the journals: that is rst_plan_check's job.
+ * into p->files here (rst_files_from_log / _from_dirs / _range); an error
+ * of one of those calls, or of rst_plan_set_inst, keeps its code and reads
+ * "NAME:LINE:COL: <its message>" at the key that asked for it.  Nothing is
+ * checked against the journals: that is rst_plan_check's job.
  */
 int rst_plan_parse(struct rst_plan *p, const char *name, const char *text, size_t len,
     struct jk_err *err);
-/* The same from a file; JK_ENOTFOUND / JK_EIO naming it when it cannot be read. */
+/*
+ * The same from the file at path, named by path in messages; when it
+ * cannot be read, JK_ENOTFOUND (it does not exist) or JK_EIO, with
+ * "cannot open plan file 'PATH': <strerror>" (or "cannot read").
+ */
 int rst_plan_load(struct rst_plan *p, const char *path, struct jk_err *err);
 /*
- * Append p as a plan file that rst_plan_parse reads back to the same plan:
- * the files as an explicit list, every setting written out (dry_run is not:
- * a plan file describes a restore, not how it is run).
+ * Append p as a plan file that rst_plan_parse reads back to the same plan,
+ * field by field: the files as an explicit list, every setting written out
+ * (dry_run is not: a plan file describes a restore, not how it is run),
+ * every string double-quoted.  JK_EUSAGE for a plan no file can hold or
+ * rst_plan_parse would refuse (a string that is not UTF-8, a stop at the
+ * last restore, a point that does not read back as itself, all databases
+ * and a list, a bad pattern, a source listed twice), JK_ENOMEM; out is
+ * then unchanged.
  */
 int rst_plan_write(const struct rst_plan *p, struct buf *out);
-/* rst_plan_write into path, replaced atomically (jk_write_file_atomic). */
+/* rst_plan_write into path, replaced atomically (jk_write_file_atomic); the reason in err. */
 int rst_plan_save(const struct rst_plan *p, const char *path, struct jk_err *err);
 
 #endif

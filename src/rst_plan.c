@@ -370,9 +370,11 @@ parse_u64(const char *s, uint64_t *v)
 	if (*s == '\0')
 		return false;
 	for (; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - d) / 10)
 			return false;
-		x = x * 10 + (uint64_t)(*s - '0');
+		x = x * 10 + d;
 	}
 	*v = x;
 	return true;
@@ -716,27 +718,40 @@ policy_text(enum rst_policy x, bool db)
 }
 
 int
-rst_plan_describe(const struct rst_plan *p, struct buf *out)
+rst_plan_describe_dbs(const struct rst_plan *p, struct buf *out)
 {
-	size_t i, k;
+	size_t i, k, len;
 	int rc = 0;
 
 #define ADD(...) do { if (rc == 0) rc = buf_addf(out, __VA_ARGS__); } while (0)
 	if (p->all) {
 		ADD("Processing all journaled globals in all directories\n");
-	} else {
-		ADD("Processing globals from the following datasets:\n");
-		for (i = 0; i < p->ndbs; i++) {
-			const struct rst_db *d = &p->dbs[i];
-
-			ADD(" %zu. %s     %s\n", i + 1, d->source,
-			    d->nglobals ? "Selected Globals:" : "All Globals");
-			for (k = 0; k < d->nglobals; k++)
-				ADD("    %s%s\n", d->globals[k][0] == '^' ? "" : "^", d->globals[k]);
-			if (strcmp(d->source, d->target) != 0)
-				ADD("    (Redirect to: %s)\n", d->target);
-		}
+		return rc;
 	}
+	ADD("Processing globals from the following datasets:\n");
+	for (i = 0; i < p->ndbs; i++) {
+		const struct rst_db *d = &p->dbs[i];
+
+		/* the kinds in a column, at least three spaces after the directory */
+		len = strlen(d->source);
+		ADD(" %zu. %s%*s%s\n", i + 1, d->source, (int)(len + 3 > 18 ? 3 : 18 - len), "",
+		    d->nglobals ? "Selected Globals:" : "All Globals");
+		for (k = 0; k < d->nglobals; k++)
+			ADD("    %s%s\n", d->globals[k][0] == '^' ? "" : "^", d->globals[k]);
+		if (strcmp(d->source, d->target) != 0)
+			ADD("    (Redirect to: %s)\n", d->target);
+	}
+#undef ADD
+	return rc;
+}
+
+int
+rst_plan_describe(const struct rst_plan *p, struct buf *out)
+{
+	size_t i;
+	int rc = rst_plan_describe_dbs(p, out);
+
+#define ADD(...) do { if (rc == 0) rc = buf_addf(out, __VA_ARGS__); } while (0)
 	ADD("Journal files in the order they will be processed:\n");
 	for (i = 0; i < p->files.n; i++)
 		ADD("%zu. %s\n", i + 1, p->files.paths[i]);
@@ -763,6 +778,12 @@ rst_plan_describe(const struct rst_plan *p, struct buf *out)
 static int
 check_files(const struct rst_plan *p, struct jk_err *err)
 {
+	return rst_files_check(&p->files, p->check_links, err);
+}
+
+int
+rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
+{
 	struct jrn_reader *r;
 	uint64_t prev_id = 0;
 	char prev_path[JRN_PATH_MAX + 1] = "";
@@ -770,31 +791,31 @@ check_files(const struct rst_plan *p, struct jk_err *err)
 	size_t i;
 	int rc;
 
-	if (p->files.n == 0)
+	if (files->n == 0)
 		return jk_errf(err, JK_EUSAGE, "no journal files to process");
-	for (i = 0; i < p->files.n; i++) {
-		const char *f = p->files.paths[i];
+	for (i = 0; i < files->n; i++) {
+		const char *f = files->paths[i];
 
 		if (stat(f, &st) != 0) {
 			if (errno == ENOENT)
 				return jk_errf(err, JK_ENOTFOUND,
 				    "journal file %s is missing (number %zu of the %zu to process)",
-				    f, i + 1, p->files.n);
+				    f, i + 1, files->n);
 			return jk_errno(err, errno, "cannot read journal file '%s'", f);
 		}
 		if ((rc = jrn_reader_open(f, &r, err)) != 0)
 			return rc;
-		if (p->check_links && i > 0 && jrn_reader_hdr(r)->prev_id != prev_id) {
+		if (links && i > 0 && jrn_reader_hdr(r)->prev_id != prev_id) {
 			const char *named = jrn_reader_hdr(r)->prev_path;
 
-			if (named[0] != '\0' && strcmp(named, p->files.paths[i - 1]) != 0)
+			if (named[0] != '\0' && strcmp(named, files->paths[i - 1]) != 0)
 				rc = jk_errf(err, JK_ENOTFOUND,
 				    "journal file %s is missing: %s follows it, but the file before it in the list is %s",
-				    named, f, p->files.paths[i - 1]);
+				    named, f, files->paths[i - 1]);
 			else
 				rc = jk_errf(err, JK_ENOTFOUND,
 				    "%s does not follow %s: it names %s as the file before it",
-				    f, p->files.paths[i - 1], named[0] ? "another file of that name" : "no file");
+				    f, files->paths[i - 1], named[0] ? "another file of that name" : "no file");
 		}
 		prev_id = jrn_reader_hdr(r)->file_id;
 		snprintf(prev_path, sizeof prev_path, "%s", f);
@@ -842,6 +863,12 @@ same_selection(const struct rst_db *a, const struct rst_db *b)
 
 static int
 check_dbs(const struct rst_plan *p, struct jk_err *err)
+{
+	return rst_plan_check_dbs(p, err);
+}
+
+int
+rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err)
 {
 	size_t i, k;
 

@@ -1155,6 +1155,123 @@ test_sync_flushes_without_error(void **state)
 	must(fx->db, db_sync(fx->db), "sync");
 }
 
+/* --- deferred updates ------------------------------------------------------- */
+
+/* A random reference among keys that share long prefixes and nest, so kills overlap sets. */
+static struct jk_key
+random_key(char *text, size_t n)
+{
+	static const char *const names[] = { "A", "ABCDEFGHIJ", "ABCDEFGHIK" };
+	const char *name = names[rng() % 3];
+
+	switch (rng() % 3) {
+	case 0:
+		snprintf(text, n, "^%s(%u)", name, (unsigned)(rng() % 40));
+		break;
+	case 1:
+		snprintf(text, n, "^%s(%u,%u)", name, (unsigned)(rng() % 40), (unsigned)(rng() % 5));
+		break;
+	default:
+		snprintf(text, n, "^%s(%u,\"%c\")", name, (unsigned)(rng() % 40), 'a' + (int)(rng() % 3));
+		break;
+	}
+	return K(text);
+}
+
+/*
+ * Random puts and kills of the three kinds, applied in order to one database
+ * and deferred in another, committing at random points: the two must hold
+ * the same nodes.  Sorting by key between kills keeps each key's order.
+ */
+static void
+test_deferred_updates_give_the_same_database_as_applying_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct jk_db *db2;
+	struct db_txn *t1, *t2;
+	struct jk_err err;
+	struct jk_key k;
+	char dir2[PATH_MAX + 8], text[64], val[32];
+	char *a, *b;
+	int round, i, op;
+
+	snprintf(dir2, sizeof dir2, "%s/db2", fx->top);
+	assert_int_equal(db_create(dir2, &err), 0);
+	assert_int_equal(db_open(dir2, 0, &db2, &err), 0);
+	for (round = 0; round < 40; round++) {
+		must(fx->db, db_txn_begin(fx->db, true, &t1), "begin 1");
+		must(db2, db_txn_begin(db2, true, &t2), "begin 2");
+		for (i = (int)(rng() % 400); i > 0; i--) {
+			k = random_key(text, sizeof text);
+			op = (int)(rng() % 20);
+			if (op < 17) {
+				snprintf(val, sizeof val, "v%d.%d", round, i);
+				must(fx->db, db_put(t1, k.b, k.len, (const uint8_t *)val, strlen(val)), text);
+				must(db2, db_defer_put(t2, k.b, k.len, (const uint8_t *)val, strlen(val)), text);
+			} else {
+				enum db_kill_mode m = op == 17 ? DB_KILL_TREE : op == 18 ? DB_KILL_NODE : DB_KILL_DESC;
+
+				must(fx->db, db_kill(t1, k.b, k.len, m, NULL, NULL, NULL), text);
+				must(db2, db_defer_kill(t2, k.b, k.len, m), text);
+			}
+		}
+		if (rng() % 7 == 0) {
+			/* an abort drops the deferred updates too */
+			db_txn_abort(t1);
+			db_txn_abort(t2);
+			continue;
+		}
+		must(fx->db, db_txn_commit(t1), "commit 1");
+		must(db2, db_txn_commit(t2), "commit 2");
+	}
+	a = dump(fx->db);
+	b = dump(db2);
+	assert_true(strlen(a) > 100);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	db_close(db2);
+}
+
+/* More deferred updates than are held go into the transaction as they come, still in order. */
+static void
+test_deferred_updates_past_the_bound_are_flushed_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct db_txn *t;
+	struct jk_key k;
+	char text[64], val[32];
+	int i;
+
+	must(fx->db, db_txn_begin(fx->db, true, &t), "begin");
+	for (i = 0; i < 250000; i++) {
+		snprintf(text, sizeof text, "^B(%d)", i % 1000);
+		snprintf(val, sizeof val, "%d", i);
+		k = K(text);
+		must(fx->db, db_defer_put(t, k.b, k.len, (const uint8_t *)val, strlen(val)), text);
+	}
+	k = K("^B(999)");
+	must(fx->db, db_defer_kill(t, k.b, k.len, DB_KILL_TREE), "kill");
+	must(fx->db, db_txn_commit(t), "commit");
+	assert_value(fx->db, "^B(0)", "249000");
+	assert_value(fx->db, "^B(998)", "249998");
+	assert_value(fx->db, "^B(999)", NULL);
+}
+
+static void
+test_deferred_updates_are_checked_as_they_come(void **state)
+{
+	struct fx *fx = *state;
+	struct db_txn *t;
+	uint8_t big[JK_KEY_MAX + 8];
+
+	memset(big, 'x', sizeof big);
+	must(fx->db, db_txn_begin(fx->db, true, &t), "begin");
+	assert_int_equal(db_defer_put(t, big, 0, big, 1), JK_EUSAGE);
+	assert_int_equal(db_defer_kill(t, big, 0, DB_KILL_TREE), JK_EUSAGE);
+	db_txn_abort(t);
+}
+
 int
 main(void)
 {
@@ -1194,6 +1311,9 @@ main(void)
 		T(test_check_of_a_directory_without_a_database_is_notfound),
 		T(test_read_only_open_refuses_writes_and_reads),
 		T(test_sync_flushes_without_error),
+		T(test_deferred_updates_give_the_same_database_as_applying_in_order),
+		T(test_deferred_updates_past_the_bound_are_flushed_in_order),
+		T(test_deferred_updates_are_checked_as_they_come),
 	};
 #undef T
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);

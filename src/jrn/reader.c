@@ -31,6 +31,8 @@ struct jrn_reader {
 	uint64_t size;		/* bytes mapped */
 	uint64_t pos;		/* cursor */
 	uint64_t valid_end;	/* nothing at or past this is returned */
+	uint64_t win_end;	/* pages are populated up to here (reading forwards) */
+	uint64_t dropped;	/* pages before this were let go */
 	int damage;		/* 0, or JK_ETORN / JK_ECORRUPT found at valid_end */
 	struct jrn_hdr hdr;
 	struct jk_err err;
@@ -49,16 +51,43 @@ map_file(struct jrn_reader *r)
 	if (r->map != NULL)
 		munmap((void *)r->map, r->size);
 	r->map = NULL;
+	r->win_end = r->dropped = 0;
 	r->size = (uint64_t)st.st_size;
 	if (r->size == 0)
 		return 0;
-	/* Populated now: one pass through the page cache instead of a fault per page. */
-	m = mmap(NULL, r->size, PROT_READ, MAP_SHARED | MAP_POPULATE, r->fd, 0);
+	m = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->fd, 0);
 	if (m == MAP_FAILED)
 		return jk_errno(&r->err, errno, "cannot map journal '%s'", r->path);
 	madvise(m, r->size, MADV_SEQUENTIAL);
 	r->map = m;
 	return 0;
+}
+
+/*
+ * Reading forwards, the file is taken in windows: the next window's pages
+ * are populated at once (one pass through the page cache instead of a
+ * fault per page), and those more than a window behind the cursor are let
+ * go, so a reader's resident memory stays about two windows however large
+ * the file.  Pages let go are read again from the page cache if needed.
+ */
+#define WINDOW	(32ull << 20)
+
+static void
+advance_window(struct jrn_reader *r)
+{
+	uint64_t from = r->pos & ~(uint64_t)4095, to, rel;
+
+	to = from + WINDOW < r->size ? from + WINDOW : r->size;
+	if (to > from && madvise((void *)(r->map + from), to - from, MADV_POPULATE_READ) != 0)
+		madvise((void *)(r->map + from), to - from, MADV_WILLNEED);	/* older kernels */
+	r->win_end = to;
+	if (from > WINDOW) {
+		rel = from - WINDOW;
+		if (rel > r->dropped) {
+			madvise((void *)(r->map + r->dropped), rel - r->dropped, MADV_DONTNEED);
+			r->dropped = rel;
+		}
+	}
 }
 
 int
@@ -241,6 +270,8 @@ jrn_reader_next(struct jrn_reader *r, struct jrn_rec *rec)
 			return r->damage;
 		return 1;
 	}
+	if (r->win_end < r->size && r->pos + (1u << 20) > r->win_end)
+		advance_window(r);
 	rc = decode_at(r, r->pos, rec);
 	if (rc != 0) {
 		if (r->damage != 0 && r->pos >= r->valid_end)

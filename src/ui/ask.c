@@ -431,16 +431,45 @@ ui_ask(struct ui *ui, const struct ui_prompt *p, const struct ui_ask_opts *o,
 			goto out;
 		}
 		buf_reset(&echo);
+		buf_reset(&msg);
 		if (s[0] == '\0' && has_def) {
 			/* Enter: the default, as if typed, without the echo. */
 			rc = judge(p, buf_str(&def), a, &echo);
 			buf_reset(&echo);
 			if (rc == 0 && p->kind == UI_YESNO)
 				rc = buf_adds(&echo, buf_str(&a->text));
-		} else
+			if (rc == 0 && o != NULL && o->check != NULL) {
+				struct buf ignored = BUF_INIT;
+
+				rc = o->check(o->ctx, buf_str(&a->text), &ignored, &msg);
+				buf_release(&ignored);
+			}
+		} else {
 			rc = judge(p, s, a, &echo);
-		if (rc < 0)
+			if (rc == 0 && o != NULL && o->check != NULL) {
+				struct buf mine = BUF_INIT;
+
+				/* the check's echo, if it gives one, replaces the kind's */
+				rc = o->check(o->ctx, buf_str(&a->text), &mine, &msg);
+				if (rc == 0 && mine.len > 0) {
+					buf_reset(&echo);
+					rc = buf_adds(&echo, buf_str(&mine)) != 0 ? JK_ENOMEM : 0;
+				}
+				buf_release(&mine);
+			}
+		}
+		if (rc < 0) {
+			if (rc != JK_ENOMEM) {
+				line_end(ui, buf_str(&prompt), buf_str(&raw), NULL);
+				goto out;
+			}
 			goto nomem;
+		}
+		if (rc == 1 && msg.len > 0) {
+			line_end(ui, buf_str(&prompt), buf_str(&raw), NULL);
+			ui_puts(ui, buf_str(&msg));
+			continue;
+		}
 		line_end(ui, buf_str(&prompt), buf_str(&raw), rc == 0 ? buf_str(&echo) : NULL);
 		if (rc == 0)
 			goto out;

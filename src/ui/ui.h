@@ -132,6 +132,16 @@ struct ui_ask_opts {
 	int (*list)(struct ui *ui, const char *arg, void *ctx);
 	void *ctx;
 	const char *const *words;	/* Tab completion at a global prompt; NULL-terminated */
+	/*
+	 * A further check of an answer the kind accepts (its text as in
+	 * struct ui_answer; not called for an empty answer): 0 takes it, and
+	 * what check wrote into echo, if anything, is written after the typed
+	 * answer instead of a path's canonical form (not after Enter taking
+	 * the default); 1
+	 * refuses it: msg is printed and the question asked again; < 0 a jk
+	 * error, which ui_ask returns.
+	 */
+	int (*check)(void *ctx, const char *text, struct buf *echo, struct buf *msg);
 	const char *def;		/* replaces the prompt's default (not expanded) */
 };
 
