@@ -3,7 +3,7 @@
 #   make [all]            build library, programs and tests   (VARIANT=debug|san|release)
 #   make check            build and run every test
 #   make bench            benchmark against GT.M (release build; never part of check)
-#   make run              demo instance under ./demo, then the main job on it
+#   make run              demo instance under ./demo, then the main menu on it
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make clean
 #   V=1 shows the commands.
@@ -82,7 +82,7 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
 RESTO_SRC := restore/dialogue.c restore/run.c
 PROGS     := jrnkit jrnresto
-jrnkit_SRC := src/cmd/jrnkit.c $(RESTO_SRC)
+jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
 BINS      := $(PROGS:%=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -176,9 +176,14 @@ bench:
 demo: all
 	$(Q)JRNKIT_BIN=$(CURDIR)/$(BUILD)/bin sh tests/demo.sh $(CURDIR)/demo
 
-# The main job, until the main menu exists: the journal's status, the
-# accounts database, and a verification of every journal file.
+# The main job: the main menu (jrnkit with no command) on the demo instance.
+# Its answers come from stdin: without a terminal, end of input leaves the
+# menu at once (printf '9\n' | make run shows the status item).  Then the
+# journal's status, the accounts database, and a verification of every
+# journal file.
 run: demo
+	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo
+	@echo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo status
 	@echo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo -d $(CURDIR)/demo/db/acct zwrite

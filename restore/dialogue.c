@@ -541,6 +541,26 @@ own_names(struct dlg *d, char *first, char *last, size_t n)
 	rst_files_release(&own);
 }
 
+/* A directory to search: "-", or a directory that exists, echoed in canonical form. */
+static int
+check_search_dir(void *ctx, const char *text, struct buf *echo, struct buf *msg)
+{
+	struct buf canon = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	(void)ctx;
+	if (strcmp(text, "-") == 0)
+		return 0;
+	if (ui_canon_path(text, true, &canon) != 0 || stat(buf_str(&canon), &st) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		rc = buf_addf(msg, "There is no directory %s", text) ? JK_ENOMEM : 1;
+	else if (buf_addf(echo, "  %s", buf_str(&canon)) != 0)
+		rc = JK_ENOMEM;
+	buf_release(&canon);
+	return rc;
+}
+
 /* from/through, prefix and the search list: files found by name. */
 static int
 ask_by_name(struct dlg *d)
@@ -551,7 +571,6 @@ ask_by_name(struct dlg *d)
 	struct buf canon = BUF_INIT, a = BUF_INIT, b = BUF_INIT;
 	const char *prefix;
 	size_t ndirs = 0;
-	struct stat st;
 	int rc;
 
 	own_names(d, def_from, def_to, sizeof def_from);
@@ -585,7 +604,9 @@ ask_by_name(struct dlg *d)
 	snprintf(pfx, sizeof pfx, "%s", buf_str(&d->a.text));
 	prefix = pfx;
 	for (;;) {
-		if ((rc = ask(d, "search_dir", NULL)) != 0)
+		struct ui_ask_opts so = { .files = true, .check = check_search_dir, .ctx = d };
+
+		if ((rc = ask(d, "search_dir", &so)) != 0)
 			goto out;
 		if (d->a.empty) {
 			if (ndirs > 0)
@@ -601,12 +622,7 @@ ask_by_name(struct dlg *d)
 			continue;
 		}
 		if ((rc = ui_canon_path(buf_str(&d->a.text), true, &canon)) != 0 ||
-		    stat(buf_str(&canon), &st) != 0 || !S_ISDIR(st.st_mode)) {
-			ui_printf(d->ui, "There is no directory %s\n", buf_str(&d->a.text));
-			rc = 0;
-			continue;
-		}
-		if (strv_push(&dirs, &ndirs, buf_str(&canon)) != 0) {
+		    strv_push(&dirs, &ndirs, buf_str(&canon)) != 0) {
 			rc = nomem(d);
 			goto out;
 		}
@@ -626,7 +642,7 @@ out:
 
 /* Which journal files: the instance's log, another's, or names in directories. */
 static int
-ask_files(struct dlg *d)
+ask_files_once(struct dlg *d)
 {
 	char **dirs = NULL;
 	size_t ndirs = 0;
@@ -667,6 +683,22 @@ out:
 	return rc;
 }
 
+/* The files, asked again after an answer the files refuse (a log that cannot be read, names not found). */
+static int
+ask_files(struct dlg *d)
+{
+	int rc;
+
+	while ((rc = ask_files_once(d)) < 0 && rc != JK_ENOMEM) {
+		ui_puts(d->ui, d->err->msg);
+		jk_err_clear(d->err);
+	}
+	return rc;
+}
+
+/* ask_checks: the files do not do; ask for them again. */
+#define AGAIN 2
+
 /* The missing-file check and the list; the integrity check. */
 static int
 ask_checks(struct dlg *d)
@@ -690,21 +722,20 @@ ask_checks(struct dlg *d)
 	say(d, "Journal files in the order they will be processed:");
 	for (i = 0; i < f->n; i++)
 		ui_printf(d->ui, "%zu. %s\n", i + 1, f->paths[i]);
-	d->plan.check_links = yes;
-	if (rst_files_check(f, yes, &e) != 0) {
+	d->plan.check_links = false;
+	if (rst_files_check(f, false, &e) != 0) {
+		/* a file that is not there or cannot be read */
 		ui_puts(d->ui, e.msg);
-		if (e.code != JK_ENOTFOUND || !yes)
-			return UI_BACK;
+		return AGAIN;
+	}
+	if (yes && rst_files_check(f, true, &e) != 0) {
+		ui_puts(d->ui, e.msg);
 		if ((rc = ask_yn(d, "continue_broken", &yes)) != 0)
 			return rc;
 		if (!yes)
-			return UI_BACK;
-		d->plan.check_links = false;
-		if (rst_files_check(f, false, &e) != 0) {
-			ui_puts(d->ui, e.msg);
-			return UI_BACK;
-		}
-	}
+			return AGAIN;
+	} else
+		d->plan.check_links = yes;
 	if ((rc = ask_yn(d, "check_integrity", &yes)) != 0 || !yes)
 		return rc;
 	for (i = 0; i < f->n; i++) {
@@ -820,40 +851,43 @@ ask_policy(struct dlg *d)
 
 /* After the run: the rollback question, and the second run when it is declined. */
 static int
-rollback_question(struct dlg *d, const struct resto_out *o, struct rst_result *res)
+rollback_question(struct dlg *d, const struct resto_out *o, struct rst_result *res, int *code)
 {
+	struct resto_out o2 = *o;
 	struct rst_result again;
 	bool yes;
 	int rc;
 
-	if ((rc = ask_yn(d, "rollback", &yes)) != 0)
-		return rc;
-	if (yes) {
+	rc = ask_yn(d, "rollback", &yes);
+	if (rc == UI_BACK || (rc == 0 && yes)) {
+		/* backing out changes nothing: they are left out, as the run left them */
 		ui_printf(d->ui, "%zu incomplete transaction%s rolled back.\n", res->nincomplete,
 		    res->nincomplete == 1 ? "" : "s");
-		return 0;
+		d->plan.rollback = true;
+		return rc;
 	}
+	if (rc != 0)
+		return rc;
 	/* Again from the first incomplete transaction, applying them. */
 	d->plan.rollback = false;
 	if ((rc = rst_point_location(&d->plan.start, res->incomplete[0].path,
 	    res->incomplete[0].offset, d->err)) != 0)
 		return rc;
-	d->plan.switch_first = false;
-	ui_printf(d->ui, "Applying the incomplete transactions, from %" PRIu64 ",%s\n",
+	ui_printf(d->ui, "Applying the incomplete transactions: restoring again from %" PRIu64 ",%s\n",
 	    res->incomplete[0].offset, res->incomplete[0].path);
+	o2.rollback_pending = false;
 	rst_result_init(&again);
-	rc = resto_run(&d->plan, o, &again);
-	if (rc != 0 || again.status != RST_DONE) {
-		resto_report(o, &d->plan, &again);
-		rc = again.status == RST_STOPPED ? RESTO_STOPPED : 0;
-	} else {
+	rc = resto_run(&d->plan, &o2, &again);
+	*code = resto_exit(rc, &again);
+	if (rc != 0 || again.status != RST_DONE)
+		resto_report(&o2, &d->plan, &again);
+	else
 		ui_printf(d->ui, "%zu incomplete transaction%s applied.\n", again.nincomplete,
 		    again.nincomplete == 1 ? "" : "s");
-	}
 	rst_result_release(&again);
 	/* the plan as the operator chose it: from the beginning */
 	rst_point_clear(&d->plan.start);
-	return rc;
+	return 0;
 }
 
 static int
@@ -882,12 +916,12 @@ ask_save(struct dlg *d)
 }
 
 static int
-run(struct dlg *d)
+run(struct dlg *d, int *code)
 {
 	struct resto_out o = { .ui = d->ui, .live = d->ui->tty, .rollback_pending = true };
 	struct rst_result res;
 	size_t i, k;
-	bool yes;
+	bool yes, ask_rb, dberr;
 	int rc;
 
 	d->plan.rollback = true;	/* decided after the run: see the top of the file */
@@ -918,15 +952,23 @@ run(struct dlg *d)
 	}
 	rst_result_init(&res);
 	rc = resto_run(&d->plan, &o, &res);
-	o.rollback_pending = res.nincomplete > 0 && res.status == RST_DONE;
+	*code = resto_exit(rc, &res);
+	for (i = 0, dberr = false; i < res.ndbs; i++)
+		dberr |= res.dbs[i].error != 0;
+	/* the question needs a run that reached its end or its damage, every database written */
+	ask_rb = res.nincomplete > 0 && res.status != RST_STOPPED && !dberr;
+	o.rollback_pending = ask_rb;
 	resto_report(&o, &d->plan, &res);
-	if (res.status == RST_STOPPED)
-		rc = RESTO_STOPPED;
-	else if (o.rollback_pending)
-		rc = rollback_question(d, &o, &res);
+	rc = 0;
+	if (ask_rb)
+		rc = rollback_question(d, &o, &res, code);
+	else if (res.nincomplete > 0)
+		ui_printf(d->ui, "The incomplete transactions were left out (rolled back)%s.\n",
+		    res.status == RST_STOPPED ? "; running the same restore again finishes it" :
+		    "; a database error stopped part of the restore");
 	else
-		rc = 0;
-	if (rc == 0)
+		d->plan.rollback = false;	/* none: a saved plan applies them, as the default */
+	if (rc == 0 && res.status != RST_STOPPED)
 		rc = ask_save(d);
 	rst_result_release(&res);
 	/* the restore has run: backing out of the questions after it changes nothing more */
@@ -936,12 +978,21 @@ run(struct dlg *d)
 int
 resto_dialogue(struct ui *ui, const char *inst, struct jk_err *err)
 {
+	int code;
+
+	return resto_dialogue_exit(ui, inst, &code, err);
+}
+
+int
+resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err)
+{
 	const struct menu_binds binds = { no_actions, NULL, NULL };
 	struct dlg d;
 	bool yes;
 	size_t i;
 	int rc;
 
+	*exit_code = RESTO_EXIT_OK;
 	memset(&d, 0, sizeof d);
 	d.ui = ui;
 	d.err = err;
@@ -964,10 +1015,17 @@ resto_dialogue(struct ui *ui, const char *inst, struct jk_err *err)
 		goto out;
 	if ((rc = ask_databases(&d)) != 0)
 		goto out;
-	if ((rc = ask_files(&d)) != 0 || (rc = ask_checks(&d)) != 0 || (rc = ask_switch(&d)) != 0 ||
-	    (rc = ask_journaling(&d)) != 0 || (rc = ask_policy(&d)) != 0)
+	for (;;) {
+		if ((rc = ask_files(&d)) != 0)
+			goto out;
+		if ((rc = ask_checks(&d)) != AGAIN)
+			break;
+		say(&d, "Choose the journal files again.");
+	}
+	if (rc != 0 || (rc = ask_switch(&d)) != 0 || (rc = ask_journaling(&d)) != 0 ||
+	    (rc = ask_policy(&d)) != 0)
 		goto out;
-	rc = run(&d);
+	rc = run(&d, exit_code);
 out:
 	if (rc < 0 && rc != JK_ENOMEM && rc != JK_EIO && d.mf != NULL && d.plan.inst != NULL) {
 		/* an answer the files or databases refuse: say why and leave, changing nothing */

@@ -20,7 +20,7 @@
 #include "rst.h"
 
 enum {
-	EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_JOURNAL = 3, EXIT_STOPPED = 4,
+	EXIT_OK = RESTO_EXIT_OK, EXIT_ERR = RESTO_EXIT_ERR, EXIT_USAGE = RESTO_EXIT_USAGE,
 };
 
 static const char usage_text[] =
@@ -31,7 +31,8 @@ static const char usage_text[] =
 "  --log LOG [--search DIR]...   the files another instance's history log names\n"
 "  --journal-dir DIR... [--prefix P]  the files PREFIXyyyymmdd.nnn in directories\n"
 "  --plan FILE                   a saved plan (jrnkit-plan(5))\n"
-"databases (default: every database the journals name, to itself):\n"
+"databases (one of these is required):\n"
+"  --all                         every database the journals name, to itself, all globals\n"
 "  --db DIR                      restore DIR\n"
 "  --redirect OLD=NEW            restore OLD's updates into NEW\n"
 "  --global PATTERN              only these globals (* and ?), of every database named\n"
@@ -80,7 +81,7 @@ enum opt {
 	O_GLOBAL, O_START, O_STOP, O_START_MARKER, O_START_OFFSET, O_START_TIME, O_START_SEQ,
 	O_STOP_MARKER, O_STOP_OFFSET, O_STOP_TIME, O_STOP_SEQ, O_NO_SWITCH, O_JOURNAL_UPDATES,
 	O_ROLLBACK, O_ABORT_DB, O_SKIP_DAMAGE, O_NO_LINKS, O_CHECK, O_DRY_RUN, O_SAVE_PLAN, O_JSON,
-	O_HELP,
+	O_HELP, O_ALL,
 };
 
 static const struct option longopts[] = {
@@ -91,6 +92,7 @@ static const struct option longopts[] = {
 	{ "journal-dir", required_argument, NULL, O_JDIR },
 	{ "prefix", required_argument, NULL, O_PREFIX },
 	{ "plan", required_argument, NULL, O_PLAN },
+	{ "all", no_argument, NULL, O_ALL },
 	{ "db", required_argument, NULL, O_DB },
 	{ "redirect", required_argument, NULL, O_REDIRECT },
 	{ "global", required_argument, NULL, O_GLOBAL },
@@ -124,8 +126,11 @@ struct flags {
 	const char *from, *through, *log, *prefix, *plan, *save_plan;
 	char **search, **jdirs;
 	size_t nsearch, njdirs;
-	char **dbs;		/* "DIR" or "OLD=NEW" */
+	char **dbs;		/* --db DIR */
 	size_t ndbs;
+	char **redirects;	/* --redirect OLD=NEW */
+	size_t nredirects;
+	bool all;
 	char **globals;
 	size_t nglobals;
 	const char *start, *stop;	/* point syntax, already made from the named forms */
@@ -193,7 +198,9 @@ parse_flags(int argc, char **argv, struct flags *f)
 		case O_JDIR: if (push(&f->jdirs, &f->njdirs, optarg)) return -1; break;
 		case O_PREFIX: f->prefix = optarg; break;
 		case O_PLAN: f->plan = optarg; break;
-		case O_DB: case O_REDIRECT: if (push(&f->dbs, &f->ndbs, optarg)) return -1; break;
+		case O_ALL: f->all = true; break;
+		case O_DB: if (push(&f->dbs, &f->ndbs, optarg)) return -1; break;
+		case O_REDIRECT: if (push(&f->redirects, &f->nredirects, optarg)) return -1; break;
 		case O_GLOBAL: if (push(&f->globals, &f->nglobals, optarg)) return -1; break;
 		case O_START: f->start = optarg; break;
 		case O_STOP: f->stop = optarg; break;
@@ -228,7 +235,15 @@ point_flag(struct rst_point *pt, const char *arg, const char *which, struct jk_e
 {
 	char m[JK_ERR_MSG_MAX];
 
-	if (arg == NULL || rst_point_parse(pt, arg, err) == 0)
+	if (arg == NULL)
+		return 0;
+	if (strcmp(which, "start") == 0 ? strcmp(arg, "end") == 0 :
+	    strcmp(arg, "begin") == 0 || strcmp(arg, "last") == 0) {
+		jk_errf(err, JK_EUSAGE, "%s point '%s': a %s point is begin or a place, not %s", which,
+		    arg, which, arg);
+		return EXIT_USAGE;
+	}
+	if (rst_point_parse(pt, arg, err) == 0)
 		return 0;
 	snprintf(m, sizeof m, "%s", err->msg);
 	jk_errf(err, err->code, "%s point '%s': %s", which, arg, m);
@@ -243,44 +258,65 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 	int rc = 0;
 
 	if (f->plan != NULL) {
-		if (f->log || f->njdirs || f->from || f->through || f->ndbs || f->nglobals)
+		if (f->log || f->nsearch || f->njdirs || f->prefix || f->from || f->through || f->all ||
+		    f->ndbs || f->nredirects || f->nglobals)
 			return usage("--plan names the files and databases: no --from, --through, --log, "
-			    "--journal-dir, --db, --redirect or --global with it");
+			    "--search, --journal-dir, --prefix, --all, --db, --redirect or --global with it");
 		if (rst_plan_load(p, f->plan, err) != 0)
 			return EXIT_ERR;
 	} else {
-		p->switch_first = true;		/* as the dialogue's default */
+		p->switch_first = true;		/* as the dialogue: when the current file is in the range */
+		if (!f->all && f->ndbs == 0 && f->nredirects == 0)
+			return usage("which databases? --all, --db DIR or --redirect OLD=NEW (or --plan FILE)");
+		if (f->all && (f->ndbs || f->nredirects || f->nglobals))
+			return usage("--all restores every database and global: no --db, --redirect or --global with it");
 		if (f->log && f->njdirs)
 			return usage("--log and --journal-dir are two ways to find the files: give one");
 		if (f->nsearch && !f->log)
 			return usage("--search goes with --log");
 		if (f->prefix && !f->njdirs)
 			return usage("--prefix goes with --journal-dir");
-		if (f->njdirs)
-			rc = rst_files_from_dirs(&p->files, f->prefix ? f->prefix : "", f->jdirs,
-			    f->njdirs, err);
-		else
+		if (f->njdirs) {
+			/* made canonical, so the report names them as the log would */
+			char **canon = calloc(f->njdirs, sizeof *canon);
+			struct buf b = BUF_INIT;
+
+			if (canon == NULL)
+				return EXIT_ERR;
+			for (i = 0; i < f->njdirs && rc == 0; i++) {
+				if ((rc = rst_canon_dir(f->jdirs[i], &b, err)) == 0 &&
+				    (canon[i] = strdup(buf_str(&b))) == NULL)
+					rc = jk_errf(err, JK_ENOMEM, "out of memory");
+			}
+			if (rc == 0)
+				rc = rst_files_from_dirs(&p->files, f->prefix ? f->prefix : "", canon,
+				    f->njdirs, err);
+			for (i = 0; i < f->njdirs; i++)
+				free(canon[i]);
+			free(canon);
+			buf_release(&b);
+		} else
 			rc = rst_files_from_log(&p->files, f->log ? f->log : p->inst, f->search,
 			    f->nsearch, err);
 		if (rc == 0 && (f->from || f->through))
 			rc = rst_files_range(&p->files, f->from, f->through, err);
 		if (rc != 0)
 			return EXIT_ERR;
-		if (f->ndbs == 0 && f->nglobals > 0)
-			return usage("--global needs the databases it applies to: --db DIR or --redirect OLD=NEW");
-		p->all = f->ndbs == 0;
-		for (i = 0; i < f->ndbs; i++) {
-			char *d = strdup(f->dbs[i]), *eq;
+		p->all = f->all;
+		for (i = 0; i < f->ndbs; i++)
+			if ((rc = rst_plan_add_db(p, f->dbs[i], NULL, f->globals, f->nglobals, err)) != 0)
+				return EXIT_ERR;
+		for (i = 0; i < f->nredirects; i++) {
+			char *d = strdup(f->redirects[i]), *eq;
 
 			if (d == NULL)
 				return EXIT_ERR;
 			eq = strchr(d, '=');
-			if (eq != NULL)
-				*eq++ = '\0';
-			if (d[0] == '\0' || (eq != NULL && eq[0] == '\0')) {
+			if (eq == NULL || eq == d || eq[1] == '\0') {
 				free(d);
 				return usage("--redirect wants OLD=NEW, two directories");
 			}
+			*eq++ = '\0';
 			rc = rst_plan_add_db(p, d, eq, f->globals, f->nglobals, err);
 			free(d);
 			if (rc != 0)
@@ -307,25 +343,6 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 }
 
 /* The exit code a finished run earns. */
-static int
-run_exit(int rc, const struct rst_result *res)
-{
-	size_t i;
-
-	if (res->ndamage > 0 && (rc != 0 || res->status == RST_ABORTED))
-		return EXIT_JOURNAL;
-	if (rc != 0 || res->status == RST_ABORTED)
-		return EXIT_ERR;
-	if (res->status == RST_STOPPED)
-		return EXIT_STOPPED;
-	if (res->ndamage > 0)
-		return EXIT_JOURNAL;
-	for (i = 0; i < res->ndbs; i++)
-		if (res->dbs[i].error != 0)
-			return EXIT_ERR;
-	return EXIT_OK;
-}
-
 static int
 without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 {
@@ -385,7 +402,7 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 	}
 	if (rc != 0 && !f->json)
 		warnx("%s", res.err.msg);
-	rc = run_exit(rc, &res);
+	rc = resto_exit(rc, &res);
 	rst_result_release(&res);
 	return rc;
 }
@@ -426,16 +443,19 @@ main(int argc, char **argv)
 			rc = without_questions(&f, &p, &ui);
 		rst_plan_release(&p);
 	} else {
-		rc = resto_dialogue(&ui, f.inst, &e);
+		int code = EXIT_OK;
+
+		rc = resto_dialogue_exit(&ui, f.inst, &code, &e);
 		if (rc < 0)
 			warnx("%s", e.msg);
-		rc = rc < 0 ? EXIT_ERR : rc == RESTO_STOPPED ? EXIT_STOPPED : EXIT_OK;
+		rc = rc < 0 ? EXIT_ERR : code;
 	}
 	ui_release(&ui);
 out:
 	free(f.search);
 	free(f.jdirs);
 	free(f.dbs);
+	free(f.redirects);
 	free(f.globals);
 	buf_release(&f.startbuf);
 	buf_release(&f.stopbuf);

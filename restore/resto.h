@@ -12,8 +12,14 @@
 #include "rst.h"
 #include "ui/ui.h"
 
-/* resto_dialogue: a run was interrupted (Ctrl-C); the same restore run again finishes it. */
-#define RESTO_STOPPED 3
+/* jrnresto's exit codes (jrnresto(8)). */
+enum {
+	RESTO_EXIT_OK = 0,	/* done (or nothing asked for) */
+	RESTO_EXIT_ERR = 1,	/* an error: a plan that does not check, a database error */
+	RESTO_EXIT_USAGE = 2,
+	RESTO_EXIT_JOURNAL = 3,	/* journal damage */
+	RESTO_EXIT_STOPPED = 4,	/* interrupted: the same restore run again finishes it */
+};
 
 /*
  * The single-instance restore dialogue on ui for the instance in inst, with
@@ -22,6 +28,8 @@
  * the operator backed out (nothing written), < 0 an error (err says).
  */
 int resto_dialogue(struct ui *ui, const char *inst, struct jk_err *err);
+/* The same, telling how the restore ended as an exit code (RESTO_EXIT_OK when none ran). */
+int resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err);
 
 /* How a run reports. */
 struct resto_out {
@@ -43,6 +51,8 @@ int resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst
  * damage, incomplete transactions, counts.
  */
 void resto_report(const struct resto_out *o, const struct rst_plan *plan, const struct rst_result *res);
+/* The exit code of a run: rst_run's return and its result. */
+int resto_exit(int rc, const struct rst_result *res);
 /* A dry run's counts per database and global, and its transactions. */
 void resto_dry_report(const struct resto_out *o, const struct rst_result *res);
 /* The result as one JSON object (and a newline), appended to out.  0 or JK_ENOMEM. */

@@ -58,8 +58,9 @@ quarters_to(struct prog *g, int q)
 	fflush(out);
 }
 
+/* The file shown is done up to offset upto (UINT64_MAX: all of it). */
 static void
-end_file(struct prog *g)
+end_file(struct prog *g, uint64_t upto)
 {
 	if (g->file == SIZE_MAX)
 		return;
@@ -67,7 +68,10 @@ end_file(struct prog *g)
 		fputc('\n', g->o->ui->out);
 		return;
 	}
-	quarters_to(g, 4);
+	if (upto == UINT64_MAX || g->file_size == 0 || upto >= g->file_size)
+		quarters_to(g, 4);
+	else
+		quarters_to(g, (int)(upto * 4 / g->file_size));
 	fputc('\n', g->o->ui->out);
 }
 
@@ -100,7 +104,7 @@ progress_hook(void *arg, const struct rst_progress *p)
 	if (g->o->quiet)
 		return;
 	if (p->file != NULL && (g->file == SIZE_MAX || p->file_index != g->file)) {
-		end_file(g);
+		end_file(g, UINT64_MAX);
 		g->file = p->file_index;
 		g->quarters = 0;
 		g->path = p->file;
@@ -138,9 +142,38 @@ resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst_res
 	rc = rst_run(plan, &h, res);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (!o->quiet)
-		end_file(&g);
+	if (!o->quiet) {
+		/* where it stopped: in the file shown, or past it */
+		uint64_t upto = UINT64_MAX;
+
+		if (res->next_path != NULL && g.path != NULL && strcmp(res->next_path, g.path) == 0)
+			upto = res->next_offset;
+		end_file(&g, upto);
+	}
 	return rc;
+}
+
+/* The exit code of a run (resto.h). */
+int
+resto_exit(int rc, const struct rst_result *res)
+{
+	size_t i, damage = 0;
+
+	/* a torn tail ending the last file is where the journal ends (a crash), not damage */
+	for (i = 0; i < res->ndamage; i++)
+		damage += res->damage[i].code != JK_ETORN;
+	if (damage > 0 && (rc != 0 || res->status == RST_ABORTED))
+		return RESTO_EXIT_JOURNAL;
+	if (rc != 0 || res->status == RST_ABORTED)
+		return RESTO_EXIT_ERR;
+	if (res->status == RST_STOPPED)
+		return RESTO_EXIT_STOPPED;
+	if (damage > 0)
+		return RESTO_EXIT_JOURNAL;
+	for (i = 0; i < res->ndbs; i++)
+		if (res->dbs[i].error != 0)
+			return RESTO_EXIT_ERR;
+	return RESTO_EXIT_OK;
 }
 
 /* "20261120 11:00:52", local time, as the dialogues print times. */
@@ -240,9 +273,10 @@ resto_report(const struct resto_out *o, const struct rst_plan *plan, const struc
 		    i + 1, t->offset, t->path, t->pid, t->updates, t->updates == 1 ? "" : "s",
 		    t->applied ? "applied" : o->rollback_pending ? "not applied yet" : "rolled back");
 	}
-	fprintf(out, "\n%" PRIu64 " records read, %" PRIu64 " updates %s, %" PRIu64
-	    " not selected, %" PRIu64 " skipped\n", res->records, res->applied,
-	    plan->dry_run ? "to apply" : "applied", res->filtered, res->skipped_updates);
+	fprintf(out, "\n%" PRIu64 " record%s read, %" PRIu64 " update%s %s, %" PRIu64
+	    " not selected, %" PRIu64 " skipped\n", res->records, res->records == 1 ? "" : "s",
+	    res->applied, res->applied == 1 ? "" : "s", plan->dry_run ? "to apply" : "applied",
+	    res->filtered, res->skipped_updates);
 	fflush(out);
 }
 

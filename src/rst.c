@@ -937,8 +937,13 @@ report(struct eng *e, size_t fi, uint64_t off, bool new_file)
 /* ---- a pass ------------------------------------------------------------------------------- */
 
 static void
-pass_release(struct pass *ps)
+pass_release(struct eng *e, struct pass *ps)
 {
+	unsigned torn = ps->c != NULL ? jrn_chain_torn(ps->c, NULL) : 0;
+
+	/* passes may read a file twice (a replay): the most any pass saw */
+	if (torn > e->res->torn)
+		e->res->torn = torn;
 	jrn_chain_close(ps->c);
 	jrn_reader_close(ps->rr);
 	free(ps->map);
@@ -1208,7 +1213,7 @@ take_back(struct eng *e, struct pass *ps)
 			rp.started = e->batch_started;
 			o = pass_run(e, &rp);
 			started = rp.started;
-			pass_release(&rp);
+			pass_release(e, &rp);
 			if (o != P_UNTIL) {
 				snprintf(then, sizeof then, "%s", e->res->err.msg);
 				jk_errf(&e->res->err, saved.code, "%s; then replaying the updates before it failed: %s",
@@ -1381,7 +1386,8 @@ setup(struct eng *e)
 			e->res->err = *jk_err(e->j);
 			return rc;
 		}
-		if (js.journaling) {
+		/* only when the file being written is one to restore: nothing else needs it */
+		if (js.journaling && rst_files_find(&p->files, js.path) >= 0) {
 			if ((rc = jk_switch(e->j, &from, &to)) != 0) {
 				e->res->err = *jk_err(e->j);
 			} else if ((e->res->switched_from = strdup(buf_str(&from))) == NULL ||
@@ -1527,7 +1533,7 @@ rst_run(const struct rst_plan *plan, const struct rst_hooks *hooks, struct rst_r
 		ps.started = started;
 		o = pass_run(&e, &ps);
 		started = ps.started;
-		pass_release(&ps);
+		pass_release(&e, &ps);
 		if (o != P_DBERR || plan->db_errors == RST_ABORT)
 			break;
 		from = e.fail_pos;

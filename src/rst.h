@@ -214,7 +214,8 @@ struct rst_plan {
 	size_t ndbs;
 	struct rst_point start;
 	struct rst_point stop;
-	bool switch_first;		/* switch the instance's journal file first */
+	bool switch_first;		/* switch the instance's journal file first, when it is being
+					 * written and is one of the files (default no) */
 	bool journal_updates;		/* journal the restored updates (default no) */
 	enum rst_policy db_errors;	/* default RST_CONTINUE */
 	enum rst_policy jrn_errors;	/* default RST_ABORT */

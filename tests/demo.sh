@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh DIR - build the demo instance used by `make run`, unless DIR already
 # holds one: three databases, journals spanning several files, transactions,
-# kills, markers.  JRNKIT_BIN names the directory of the programs.
+# kills, markers, an alternate journal directory.  JRNKIT_BIN names the
+# directory of the programs.
 set -e
 dir=$1
 jk="${JRNKIT_BIN:?}/jrnkit -I $dir"
@@ -10,6 +11,8 @@ echo "Building the demo instance in $dir"
 $jk init "$dir" >/dev/null 2>&1 || ${JRNKIT_BIN}/jrnkit init "$dir" >/dev/null
 $jk db create "$dir/db/acct" >/dev/null
 $jk db create "$dir/db/tmp" >/dev/null
+mkdir -p "$dir/journal2"
+$jk options alternate_dir="$dir/journal2" >/dev/null
 $jk -d "$dir/db/acct" exec - <<'M'
 # accounts, each opened in a transaction
 tstart

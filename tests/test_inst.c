@@ -416,6 +416,61 @@ test_conf_save_refuses_settings_it_cannot_write(void **state)
 	assert_int_equal(access(at_fx(fx, "jrnkit.yaml", p), F_OK), -1);
 }
 
+/*
+ * What the options editor does: load, change one setting, save.  The file
+ * comes back the same but for that setting's line - comments, order, the
+ * instance id and the relative journal directory included.
+ */
+static void
+test_conf_edit_of_one_setting_changes_only_its_line(void **state)
+{
+	struct fx *fx = *state;
+	struct inst_conf c;
+	struct jk_err err;
+	char inst[PATH_MAX], p[PATH_MAX], *before, *after, *at;
+	const char *was = "\nmax_size: 1G\n", *now = "\nmax_size: 64M\n";
+	size_t head;
+
+	at_fx(fx, "i", inst);
+	jk_err_clear(&err);
+	if (inst_create(inst, &err) != 0)
+		fail_msg("create: %s", err.msg);
+	pathf(p, "%s/jrnkit.yaml", inst);
+	before = get_file(p, NULL);
+	assert_int_equal(inst_conf_load(inst, &c, &err), 0);
+	c.max_size = 64ULL << 20;
+	assert_int_equal(inst_conf_save(inst, &c, &err), 0);
+	after = get_file(p, NULL);
+
+	at = strstr(before, was);
+	assert_non_null(at);
+	head = (size_t)(at - before);
+	assert_int_equal(strlen(after), strlen(before) + strlen(now) - strlen(was));
+	assert_memory_equal(after, before, head);
+	assert_memory_equal(after + head, now, strlen(now));
+	assert_string_equal(after + head + strlen(now), at + strlen(was));
+	assert_non_null(strstr(after, "\njournal_dir: \"journal/\"\n"));
+	free(before);
+	free(after);
+
+	/* Clearing a directory and the prefix writes them as "" and reads back unset. */
+	snprintf(c.alt_dir, sizeof c.alt_dir, "%s/", fx->dir);
+	snprintf(c.prefix, sizeof c.prefix, "JK_");
+	assert_int_equal(inst_conf_save(inst, &c, &err), 0);
+	c.alt_dir[0] = '\0';
+	c.prefix[0] = '\0';
+	assert_int_equal(inst_conf_save(inst, &c, &err), 0);
+	after = get_file(p, NULL);
+	assert_non_null(strstr(after, "\nalternate_dir: \"\"\n"));
+	assert_non_null(strstr(after, "\nprefix: \"\"\n"));
+	free(after);
+	memset(&c, 0x5a, sizeof c);
+	assert_int_equal(inst_conf_load(inst, &c, &err), 0);
+	assert_string_equal(c.alt_dir, "");
+	assert_string_equal(c.prefix, "");
+	assert_int_equal(c.max_size, 64ULL << 20);
+}
+
 static void
 test_conf_load_without_file_is_not_found(void **state)
 {
@@ -972,6 +1027,7 @@ main(void)
 		T(test_conf_save_writes_sizes_with_the_largest_exact_suffix),
 		T(test_conf_save_writes_dirs_inside_the_instance_relative),
 		T(test_conf_save_refuses_settings_it_cannot_write),
+		T(test_conf_edit_of_one_setting_changes_only_its_line),
 		T(test_conf_load_without_file_is_not_found),
 		T(test_conf_load_error_leaves_caller_conf_untouched),
 		T(test_conf_load_fills_missing_keys_with_defaults),

@@ -159,9 +159,18 @@ has_encryption(void *ctx)
 	return ((struct app *)ctx)->encryption;
 }
 
+/* jrndump and purge: the test app has both (jrnkit's own conditions are in src/cmd/mainmenu.c). */
+static bool
+always(void *ctx)
+{
+	(void)ctx;
+	return true;
+}
+
 static const struct menu_cond conds[] = {
 	{ "cluster_member", is_cluster }, { "rollback_pending", has_rollback },
-	{ "encryption", has_encryption }, { NULL, NULL },
+	{ "encryption", has_encryption }, { "have_jrndump", always }, { "have_purge", always },
+	{ NULL, NULL },
 };
 
 static const char *

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "inst.h"
 #include "jk.h"
 #include "jrn/jrn.h"
+#include "mainmenu.h"
 
 #define EX_OK		0
 #define EX_ERR		1
@@ -37,8 +37,9 @@ static const char *opt_inst;	/* -I */
 static const char *opt_db;	/* -d */
 
 static const char usage_text[] =
-"usage: jrnkit [-I dir] [-d dir] command [args]\n"
+"usage: jrnkit [-I dir] [-d dir] [command [args]]\n"
 "commands:\n"
+"  (none)                      the main menu (a dialogue on stdin)\n"
 "  init DIR                    create an instance (and its database db/user/)\n"
 "  db create|mount|dismount|check DIR\n"
 "  db list                     the instance's databases\n"
@@ -56,6 +57,7 @@ static const char usage_text[] =
 "  mark ID TEXT                set a marker: prints offset,path\n"
 "  checkpoint                  flush databases and write a checkpoint\n"
 "  status [--json]             journal status\n"
+"  options [KEY=VALUE...]      journal settings: set them, or a dialogue\n"
 "  verify FILE...              journal integrity scan\n";
 
 static void
@@ -995,16 +997,6 @@ json_str(const char *s)
 	putchar('"');
 }
 
-static long long
-free_kb(const char *dir)
-{
-	struct statvfs sv;
-
-	if (dir[0] == '\0' || statvfs(dir, &sv) != 0)
-		return -1;
-	return (long long)((unsigned long long)sv.f_bavail * sv.f_frsize / 1024);
-}
-
 static int
 cmd_status(int argc, char **argv)
 {
@@ -1018,18 +1010,18 @@ cmd_status(int argc, char **argv)
 		usage();
 	j = open_inst();
 	c = jk_conf(j);
-	if (jk_status(j, &st) != 0) {
-		rc = fail(jk_err(j));
-		goto out;
-	}
 	if (json) {
+		if (jk_status(j, &st) != 0) {
+			rc = fail(jk_err(j));
+			goto out;
+		}
 		printf("{\"instance\":");
 		json_str(jk_dir(j));
 		printf(",\"journal_dir\":");
 		json_str(c->jrn_dir);
-		printf(",\"journal_dir_free_kb\":%lld,\"alternate_dir\":", free_kb(c->jrn_dir));
+		printf(",\"journal_dir_free_kb\":%lld,\"alternate_dir\":", dir_free_kb(c->jrn_dir));
 		json_str(c->alt_dir);
-		printf(",\"alternate_dir_free_kb\":%lld,\"current_file\":", free_kb(c->alt_dir));
+		printf(",\"alternate_dir_free_kb\":%lld,\"current_file\":", dir_free_kb(c->alt_dir));
 		json_str(st.path);
 		printf(",\"max_size\":%" PRIu64 ",\"used\":%" PRIu64 ",\"synced\":%" PRIu64
 		    ",\"journaling\":%s,\"commit\":\"%s\",\"marker_seq\":%" PRIu64 "}\n",
@@ -1037,19 +1029,8 @@ cmd_status(int argc, char **argv)
 		    inst_commit_name(c->commit), st.marker_seq);
 		goto out;
 	}
-	printf("Current journal directory: %s\n", c->jrn_dir);
-	printf("Current journal directory free space (KB): %lld\n", free_kb(c->jrn_dir));
-	if (c->alt_dir[0] != '\0') {
-		printf("Alternate journal directory: %s\n", c->alt_dir);
-		printf("Alternate journal directory free space (KB): %lld\n", free_kb(c->alt_dir));
-	} else {
-		printf("Alternate journal directory: (none)\n");
-	}
-	printf("Current journal file: %s\n", st.path[0] ? st.path : "(none)");
-	printf("Current journal file maximum size: %" PRIu64 "\n", st.max_size);
-	printf("Current journal file space used: %" PRIu64 "\n", st.end);
-	printf("Commit mode: %s\n", inst_commit_name(c->commit));
-	printf("Journaling is %s.\n", st.journaling ? "enabled" : "disabled");
+	if (status_write(j, stdout) != 0)
+		rc = fail(jk_err(j));
 out:
 	jk_close(j);
 	return rc;
@@ -1085,6 +1066,36 @@ cmd_verify(int argc, char **argv)
 	return rc;
 }
 
+/* ---- the menu and the options -------------------------------------------------------------- */
+
+static int
+cmd_menu(void)
+{
+	struct jk_err err;
+
+	jk_err_clear(&err);
+	if (mainmenu_run(inst_dir(), &err) != 0)
+		return fail(&err);
+	return EX_OK;
+}
+
+static int
+cmd_options(int argc, char **argv)
+{
+	struct jk_err err;
+	int rc;
+
+	jk_err_clear(&err);
+	if (argc == 1)
+		rc = options_run(inst_dir(), &err);
+	else
+		rc = options_set(inst_dir(), argc - 1, argv + 1, stdout, &err);
+	if (rc == 0)
+		return EX_OK;
+	fail(&err);
+	return rc == JK_EUSAGE ? EX_USAGE : EX_ERR;
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int
@@ -1104,7 +1115,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		return cmd_menu();
 	cmd = argv[0];
 	if (strcmp(cmd, "init") == 0) return cmd_init(argc, argv);
 	if (strcmp(cmd, "db") == 0) return cmd_db(argc, argv);
@@ -1122,6 +1133,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "mark") == 0) return cmd_mark(argc, argv);
 	if (strcmp(cmd, "checkpoint") == 0) return cmd_checkpoint(argc, argv);
 	if (strcmp(cmd, "status") == 0) return cmd_status(argc, argv);
+	if (strcmp(cmd, "options") == 0) return cmd_options(argc, argv);
 	if (strcmp(cmd, "verify") == 0) return cmd_verify(argc, argv);
 	warnx("unknown command '%s'", cmd);
 	usage();

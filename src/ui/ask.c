@@ -398,7 +398,7 @@ ui_ask(struct ui *ui, const struct ui_prompt *p, const struct ui_ask_opts *o,
 		if (buf_addc(&prompt, ' ') != 0)
 			goto nomem;
 
-	if (p->kind == UI_PATH)
+	if (p->kind == UI_PATH || (o != NULL && o->files))
 		comp = LINE_COMP_FILES;
 	else if (p->kind == UI_GLOBAL && o != NULL && o->words != NULL)
 		comp = LINE_COMP_WORDS;

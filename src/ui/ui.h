@@ -132,6 +132,7 @@ struct ui_ask_opts {
 	int (*list)(struct ui *ui, const char *arg, void *ctx);
 	void *ctx;
 	const char *const *words;	/* Tab completion at a global prompt; NULL-terminated */
+	bool files;			/* Tab completes file names at any prompt (as at a path prompt) */
 	/*
 	 * A further check of an answer the kind accepts (its text as in
 	 * struct ui_answer; not called for an empty answer): 0 takes it, and

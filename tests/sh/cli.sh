@@ -14,7 +14,8 @@ expect() {	# expect WANT_EXIT WANT_TEXT CMD... : run, check exit code and that o
 expect 0 "Instance created" $jk init "$d"
 expect 1 "already" $jk init "$d"
 export JRNKIT_HOME=$d
-expect 2 "usage" $jk
+expect 2 "usage" $jk -h
+expect 2 "usage" $jk bogus
 expect 2 "usage" $jk set
 expect 2 "column" $jk set '^A(1,"x"' v
 expect 2 "column" $jk get '^1A'
