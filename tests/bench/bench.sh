@@ -105,7 +105,9 @@ new_inst() {
 	else
 		echo "commit: $2" >>"$1/jrnkit.yaml"
 	fi
-	got=$("$JK" -I "$1" status 2>&1 | sed -n 's/^Commit mode: //p')
+	# status --json ("commit":"group"); older builds printed "Commit mode: group"
+	got=$("$JK" -I "$1" status --json 2>/dev/null | sed -n 's/.*"commit": *"\([a-z]*\)".*/\1/p')
+	[ -n "$got" ] || got=$("$JK" -I "$1" status 2>&1 | sed -n 's/^Commit mode: //p')
 	if [ "$got" != "$2" ]; then
 		echo "bench: could not set commit mode $2 in $1/jrnkit.yaml (status says '$got')" >&2
 		FAILED=1
