@@ -445,11 +445,13 @@ else
 		say "   GT.M workload failed: the peer is missing from this run"
 		PEER=failed
 	fi
-	# keep the last workload for the restore section's forward recovery
+	# the last workload stays for the restore section's forward recovery (in
+	# place: GT.M's global directory and journal name the database's path)
 	if [ "$PEER" = ok ]; then
-		mkdir -p "$WORK/gtm-restore" && mv "$G/data/before_tp" "$WORK/gtm-restore/before_tp"
+		GTM_RESTORE_DIR=$G/data/before_tp
+	else
+		rm -rf "$G"
 	fi
-	rm -rf "$G"
 fi
 say
 

@@ -28,11 +28,11 @@
 # (finished_us - started_us) is printed too.  Peak RSS = /usr/bin/time %M
 # (max resident set, KiB; mapped journal and database pages count).
 #
-# GT.M's side.  The before-image, TP variant of the shared gtm_setup.sh (from
-# bench.sh's section 4 when it ran, else one run of its own): the database
-# backup taken before the updates is copied over g.dat and the untouched
-# journal over g.mjl, then `mupip journal -recover -forward g.mjl` is timed
-# (wall), RUNS times; "Recover successful" is required and the result is
+# GT.M's side.  The before-image, TP variant of the shared gtm_setup.sh
+# (section 4's last run, left in place as GTM_RESTORE_DIR, else one run of
+# its own): the database backup taken before the updates is copied over
+# g.dat and the untouched journal over g.mjl, then `mupip journal -recover
+# -forward g.mjl` is timed (wall), RST_RUNS times; "Recover successful" is required and the result is
 # checked against the md5 of the ZWR extract taken after the workload.
 # records = every record of `mupip journal -show=statistics` (PBLK, EPOCH,
 # ALIGN, PINI, PFIN, EOF included; GT.M writes no TSTART record); updates =
@@ -254,8 +254,9 @@ rst_gtm() {
 		say "   GT.M or the shared peer scripts missing: no peer figure"
 		return
 	fi
-	gd=$WORK/gtm-restore/before_tp
+	gd=${GTM_RESTORE_DIR:-$WORK/gtm-restore/before_tp}
 	if [ ! -f "$gd/pristine.mjl" ]; then
+		gd=$WORK/gtm-restore/before_tp
 		rm -rf "$WORK/gtm-restore"
 		mkdir -p "$WORK/gtm-restore/out"
 		cmdline "VARIANTS=before_tp OUTDIR=\$WORK/gtm-restore/out $PEER_BENCH/gtm_setup.sh \$WORK/gtm-restore $N"
@@ -319,7 +320,7 @@ rst_gtm() {
 		RR_GPEER=failed
 	fi
 	rm -f "$WORK/g.walls" "$WORK/g.out" "$WORK/g.time"
-	rm -rf "$WORK/gtm-restore"
+	rm -rf "$WORK/gtm-restore" "$WORK/gtm"
 }
 
 restore_section() {
