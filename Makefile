@@ -168,6 +168,7 @@ check: all
 
 # ---- bench / run / demo ---------------------------------------------------------------
 
+# BENCH_ONLY=restore make bench: only the restore figures (tests/bench/restore.sh).
 bench:
 	$(Q)$(MAKE) --no-print-directory VARIANT=release all
 	$(Q)JRNKIT_BIN=$(CURDIR)/build/release/bin sh tests/bench/bench.sh

@@ -14,7 +14,10 @@
 #      journal of the N-update workload, from the page cache: records/s, MB/s
 #   4. GT.M, same machine, same run: M workload updates/s (before-image, TP),
 #      mupip journal -verify and -extract
-#   5. a table of ratios against the targets.
+#   5. restore (tests/bench/restore.sh): jrnresto into an empty database,
+#      random and sequential keys, against GT.M's mupip journal -recover
+#      -forward; peak RSS with a 10x journal; dry-run and --check times
+#   6. a table of ratios against the targets.
 # A target not met is reported, not failed: the exit status is 0 unless a
 # jrnkit command itself failed (1) or the jrnkit binary is missing (1).
 #
@@ -26,7 +29,10 @@
 #   GTM_RUNS (RUNS; M workload repetitions), PEER_BENCH (shared/bench dir),
 #   gtm_dist (GT.M install dir; found under /usr/lib/*/fis-gtm when unset),
 #   PERF=1 (perf record the group-mode load and verify; top symbols printed),
-#   KEEP=1 (keep the temp dir), TMPDIR.
+#   KEEP=1 (keep the temp dir), TMPDIR,
+#   BENCH_ONLY=restore (only section 5 and its rows of the table; default: all),
+#   RST_RUNS (RUNS; timed restores per workload), RST_10X=0 (no 10x journal),
+#   RST_SEQ=0 (no sequential restore).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +50,10 @@ BIN=${JRNKIT_BIN:-$SRC/build/release/bin}
 JK=$BIN/jrnkit
 PEER_BENCH=${PEER_BENCH:-$(cd "$SRC/.." && pwd)/shared/bench}
 
+BENCH_ONLY=${BENCH_ONLY:-all}
+case $BENCH_ONLY in all | restore) ;; *)
+	echo "bench: BENCH_ONLY must be all or restore, not '$BENCH_ONLY'" >&2; exit 2 ;;
+esac
 case $N$RUNS$GTM_RUNS${N_SYNC1:-0}$GC_SECS$VRUNS in *[!0-9]*)
 	echo "bench: N, RUNS, GTM_RUNS, N_SYNC1 and GC_SECS must be whole numbers" >&2; exit 2 ;;
 esac
@@ -75,6 +85,14 @@ calc() { awk "BEGIN { printf \"${2:-%.6g}\", $1 }"; }
 # commas 1234567 -> 1,234,567 (for reading; the figures stay plain numbers elsewhere)
 commas() { echo "$1" | awk '{ s = sprintf("%.0f", $1); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } print s o }'; }
 say() { printf '%s\n' "$*"; }
+# row FIGURE OURS GTM RATIO TARGET STATUS
+row() { printf '| %-44s | %14s | %14s | %8s | %10s | %-12s |\n' "$@"; }
+# judge VALUE MIN -> met / NOT MET / n/a
+judge() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "NA" || v == "") print (ENVIRON["PEER"] == "ok" ? "n/a" : "peer " ENVIRON["PEER"]); else print (v + 0 >= t + 0 ? "met" : "NOT MET") }'; }
+judge_abs() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "NA" || v == "") print "n/a"; else print (v + 0 >= t + 0 ? "met" : "NOT MET") }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b + 0 <= 0) print "NA"; else printf "%.2f", a / b }'; }
+num() { [ "$1" = NA ] && echo "-" || commas "$1"; }
+rx() { [ "$1" = NA ] && echo "-" || echo "${1}x"; }
 cmdline() { printf '  $ %s\n' "$*" | sed "s|$WORK|\$WORK|g"; }
 
 # new_inst DIR MODE : fresh instance with commit mode MODE
@@ -87,7 +105,9 @@ new_inst() {
 	else
 		echo "commit: $2" >>"$1/jrnkit.yaml"
 	fi
-	got=$("$JK" -I "$1" status 2>&1 | sed -n 's/^Commit mode: //p')
+	# status --json ("commit":"group"); older builds printed "Commit mode: group"
+	got=$("$JK" -I "$1" status --json 2>/dev/null | sed -n 's/.*"commit": *"\([a-z]*\)".*/\1/p')
+	[ -n "$got" ] || got=$("$JK" -I "$1" status 2>&1 | sed -n 's/^Commit mode: //p')
 	if [ "$got" != "$2" ]; then
 		echo "bench: could not set commit mode $2 in $1/jrnkit.yaml (status says '$got')" >&2
 		FAILED=1
@@ -132,10 +152,48 @@ journal_files() {
 	fi
 }
 
+if [ -z "${gtm_dist:-}" ]; then
+	for g in /usr/lib/*/fis-gtm/*/mumps /usr/lib/fis-gtm/*/mumps; do
+		[ -x "$g" ] && gtm_dist=$(dirname "$g")
+	done
+fi
+# shellcheck source=tests/bench/restore.sh
+. "$here/restore.sh"
+summary_head() {
+	if [ "$BENCH_ONLY" = restore ]; then
+		say "== 6. summary (N=$N, restores median of $RST_RUNS; GT.M figures from the same run)"
+	else
+		say "== 6. summary (N=$N, median of $RUNS, verify median of $VRUNS, restores median of $RST_RUNS; GT.M figures from the same run)"
+	fi
+	row figure ours GT.M ratio target status
+	echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
+}
+summary_foot() {
+	say "records = every journal record in the files; MB = 1e6 bytes; GB = 1e9 bytes."
+	say "restore: records/s = records read (jrnresto JSON; GT.M: every record type of -show=statistics) / wall seconds;"
+	say "  updates/s = SETs and KILLs applied / wall seconds. RSS = /usr/bin/time %M of the restore process."
+	say "total time $(( $(date +%s) - T0 )) s"
+	if [ "$FAILED" != 0 ]; then
+		say "bench: some jrnkit commands FAILED (see above)"
+		exit 1
+	fi
+	exit 0
+}
+
 say "jrnkit benchmark against GT.M: N=$N, RUNS=$RUNS, $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 say "binary $JK; temp dir \$WORK=$WORK; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 say "workload: N updates of ^acct(k), k random in 1..N, 40-byte values, transactions of 100, a KILL every 1000"
 say
+
+if [ "$BENCH_ONLY" = restore ]; then
+	say "(BENCH_ONLY=restore: section 5 only)"
+	say
+	restore_section
+	summary_head
+	restore_rows
+	say
+	summary_foot
+fi
 
 # ---- 1. updates/s per commit mode and process count ---------------------------------
 
@@ -309,11 +367,6 @@ say
 say "== 4. peer: GT.M (before-image journal, BG, TP of 100; shared scripts $PEER_BENCH)"
 G_FSYNC='' G_UPS=NA G_VRPS=NA G_VMBS=NA G_XRPS=NA G_XMBS=NA G_RECS=NA G_BYTES=NA
 PEER=missing
-if [ -z "${gtm_dist:-}" ]; then
-	for g in /usr/lib/*/fis-gtm/*/mumps /usr/lib/fis-gtm/*/mumps; do
-		[ -x "$g" ] && gtm_dist=$(dirname "$g")
-	done
-fi
 if [ "${GTM:-1}" = 0 ]; then
 	say "   skipped (GTM=0)"
 	PEER=skipped
@@ -392,20 +445,22 @@ else
 		say "   GT.M workload failed: the peer is missing from this run"
 		PEER=failed
 	fi
-	rm -rf "$G"
+	# the last workload stays for the restore section's forward recovery (in
+	# place: GT.M's global directory and journal name the database's path)
+	if [ "$PEER" = ok ]; then
+		GTM_RESTORE_DIR=$G/data/before_tp
+	else
+		rm -rf "$G"
+	fi
 fi
 say
 
-# ---- 5. summary -------------------------------------------------------------------------------
+# ---- 5. restore -------------------------------------------------------------------------------
 
-say "== 5. summary (N=$N, median of $RUNS, verify median of $VRUNS; GT.M figures from the same run)"
-# row FIGURE OURS GTM RATIO TARGET STATUS
-row() { printf '| %-44s | %14s | %14s | %8s | %10s | %-12s |\n' "$@"; }
-# judge VALUE MIN -> met / NOT MET / n/a
-judge() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "NA" || v == "") print (ENVIRON["PEER"] == "ok" ? "n/a" : "peer " ENVIRON["PEER"]); else print (v + 0 >= t + 0 ? "met" : "NOT MET") }'; }
-judge_abs() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "NA" || v == "") print "n/a"; else print (v + 0 >= t + 0 ? "met" : "NOT MET") }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b + 0 <= 0) print "NA"; else printf "%.2f", a / b }'; }
-num() { [ "$1" = NA ] && echo "-" || commas "$1"; }
+restore_section
+
+# ---- 6. summary -------------------------------------------------------------------------------
+
 export PEER
 R_UPS=$(ratio "$UPS_group_1" "$G_UPS")
 R_VER=$(ratio "$RD_MBS" "$G_VMBS")
@@ -413,10 +468,8 @@ R_RPS=$(ratio "$RD_RPS" "$G_VRPS")
 R_SYNC=$(ratio "$UPS_sync_1" "$G_UPS")
 [ "$N_SYNC1" != "$N" ] && R_SYNC=NA
 R_GBS=$R_VER
-rx() { [ "$1" = NA ] && echo "-" || echo "${1}x"; }
 G_GBS=$( [ "$G_VMBS" = NA ] && echo "-" || calc "$G_VMBS / 1000" %.3f)
-row figure ours GT.M ratio target status
-echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
+summary_head
 row "updates/s, group commit, 1 process" "$(num "$UPS_group_1")" "$(num "$G_UPS")" "$(rx "$R_UPS")" ">= 2x" "$(judge "$R_UPS" 2)"
 row "verify MB/s (journal of the workload)" "$RD_MBS" "$( [ "$G_VMBS" = NA ] && echo - || echo "$G_VMBS")" "$(rx "$R_VER")" ">= 3x" "$(judge "$R_VER" 3)"
 row "sync group commit: commits/s 8 vs 1" "$(num "$GC_8") / $(num "$GC_1")" "-" "$(rx "$GC_RATIO")" ">= 4x" "$(judge_abs "$GC_RATIO" 4)"
@@ -428,6 +481,7 @@ row "updates/s, group, 4 processes" "$(num "$UPS_group_4")" "-" "-" "-" "info"
 row "updates/s, none, 1 process" "$(num "$UPS_none_1")" "-" "-" "-" "info"
 row "updates/s, none, 4 processes" "$(num "$UPS_none_4")" "-" "-" "-" "info"
 row "GT.M extract records/s (no jrnkit dump yet)" "-" "$(num "$G_XRPS")" "-" "-" "info"
+restore_rows
 say
 if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 	say "GT.M fsyncs its journal at every TCOMMIT ($G_FSYNC fsyncs for 200 transactions above): its M workload is like our"
@@ -435,10 +489,4 @@ if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 elif [ -n "${G_FSYNC:-}" ]; then
 	say "GT.M fsynced its journal $G_FSYNC times for 200 transactions: not per TCOMMIT, so group mode is the like-for-like row."
 fi
-say "records = every journal record in the files; MB = 1e6 bytes; GB = 1e9 bytes."
-say "total time $(( $(date +%s) - T0 )) s"
-if [ "$FAILED" != 0 ]; then
-	say "bench: some jrnkit commands FAILED (see above)"
-	exit 1
-fi
-exit 0
+summary_foot
