@@ -41,6 +41,14 @@ static const char *const prompt_ids[] = {
 	"save_plan", "plan_file", NULL,
 };
 
+/* Every text it prints, checked likewise. */
+static const char *const text_ids[] = {
+	"banner", "foreign_os_same", "need_directory", "no_db", "range_intro", "no_files",
+	"need_file_name", "need_search_dir", "search_emptied", "missing_check", "files_in_order",
+	"files_again", "current_file", "journaled", "not_journaled", "journaling_stopped", "policy",
+	"nothing_written", "aborted", NULL,
+};
+
 static const struct menu_action no_actions[] = { { NULL, NULL } };
 
 struct dlg {
@@ -120,10 +128,11 @@ ask_yn(struct dlg *d, const char *id, bool *yes)
 	return rc;
 }
 
+/* Print the text id of menus/jrnresto.yaml (each is there: checked at start-up). */
 static void
-say(struct dlg *d, const char *s)
+say(struct dlg *d, const char *id)
 {
-	ui_puts(d->ui, s);
+	menu_say(d->ui, d->mf, id, var, d);
 }
 
 static int
@@ -273,8 +282,7 @@ ask_one_dir(struct dlg *d, const char *src)
 
 	d->dir = src;
 	if (!db_exists(src)) {
-		say(d, "No database exists in that directory.");
-		say(d, "(you will be required to redirect to another directory)");
+		say(d, "no_db");
 	}
 redirect:
 	if ((rc = ask(d, "redirect", &ro)) != 0)
@@ -341,7 +349,7 @@ ask_databases(struct dlg *d)
 		if ((rc = ask_yn(d, "foreign_os", &yes)) != 0)
 			return rc;
 		if (yes)
-			say(d, "jrnkit journal files are the same on every system: nothing to convert.");
+			say(d, "foreign_os_same");
 		d->plan.all = all;
 		while (!all) {
 			if ((rc = ask(d, "directory", NULL)) != 0)
@@ -349,7 +357,7 @@ ask_databases(struct dlg *d)
 			if (d->a.empty) {
 				if (d->plan.ndbs > 0)
 					break;
-				say(d, "Enter a directory to restore, or ^ to leave.");
+				say(d, "need_directory");
 				continue;
 			}
 			if (listed(d, buf_str(&d->a.text))) {
@@ -494,12 +502,11 @@ ask_range(struct dlg *d)
 	int rc;
 
 	if (f->n == 0) {
-		say(d, "The history log lists no journal files.");
+		say(d, "no_files");
 		return UI_BACK;
 	}
 	d->list = f;
-	say(d, "Specify range of files to process");
-	say(d, "Enter ? for a list of journal files to select the first and last files from");
+	say(d, "range_intro");
 	if ((rc = ask(d, "first_file", &fo)) != 0)
 		return rc;
 	first = d->a.empty ? 0 : file_index(f, buf_str(&d->a.text));
@@ -625,14 +632,14 @@ ask_by_name(struct dlg *d)
 			return rc;
 		if (!d->a.empty)
 			break;
-		say(d, "enter a journal file name as YYYYMMDD.NNN, such as 20261120.001, please");
+		say(d, "need_file_name");
 	}
 	snprintf(from, sizeof from, "%s", buf_str(&d->a.text));
 	for (;;) {
 		if ((rc = ask(d, "through", &to)) != 0)
 			return rc;
 		if (d->a.empty) {
-			say(d, "enter a journal file name as YYYYMMDD.NNN, such as 20261120.001, please");
+			say(d, "need_file_name");
 			continue;
 		}
 		if (strcmp(buf_str(&d->a.text), from) >= 0)
@@ -655,14 +662,14 @@ ask_by_name(struct dlg *d)
 		if (d->a.empty) {
 			if (ndirs > 0)
 				break;
-			say(d, "Enter a directory to search, please");
+			say(d, "need_search_dir");
 			continue;
 		}
 		if (strcmp(buf_str(&d->a.text), "-") == 0) {
 			strv_free(dirs, ndirs);
 			dirs = NULL;
 			ndirs = 0;
-			say(d, "[Directory search list is emptied]");
+			say(d, "search_emptied");
 			continue;
 		}
 		if ((rc = ui_canon_path(buf_str(&d->a.text), true, &canon)) != 0 ||
@@ -756,16 +763,10 @@ ask_checks(struct dlg *d)
 	size_t i;
 	int rc;
 
-	say(d, "");
-	say(d, "The following actions will be performed if you answer YES below:");
-	say(d, "");
-	say(d, "* Listing journal files in the order they will be processed");
-	say(d, "* Checking that each file names the one before it, so that no file");
-	say(d, "  is missing from the chain (a broken chain)");
-	say(d, "");
+	say(d, "missing_check");
 	if ((rc = ask_yn(d, "check_missing", &yes)) != 0)
 		return rc;
-	say(d, "Journal files in the order they will be processed:");
+	say(d, "files_in_order");
 	for (i = 0; i < f->n; i++)
 		ui_printf(d->ui, "%zu. %s\n", i + 1, f->paths[i]);
 	d->plan.check_links = false;
@@ -814,9 +815,7 @@ ask_switch(struct dlg *d)
 	d->plan.switch_first = false;
 	if (!st.journaling || file_index(&d->plan.files, st.path) < 0)
 		goto out;
-	say(d, "The journal restore includes the current journal file.");
-	say(d, "You cannot do that unless you stop journaling or switch");
-	say(d, " journaling to another file.");
+	say(d, "current_file");
 	if ((rc = ask_yn(d, "switch", &yes)) != 0)
 		goto out;
 	if (!yes) {
@@ -854,12 +853,12 @@ ask_journaling(struct dlg *d)
 		}
 		jk_err_clear(d->err);
 		if (!on) {
-			say(d, "Journaling is stopped in this instance: updates will NOT be journaled");
+			say(d, "journaling_stopped");
 			return 0;
 		}
 		d->plan.journal_updates = true;
 	}
-	say(d, d->plan.journal_updates ? "Updates will be journaled" : "Updates will NOT be journaled");
+	say(d, d->plan.journal_updates ? "journaled" : "not_journaled");
 	return 0;
 }
 
@@ -869,17 +868,7 @@ ask_policy(struct dlg *d)
 	bool yes;
 	int rc;
 
-	say(d, "");
-	say(d, "How to handle errors during the restore:");
-	say(d, "");
-	say(d, "Database-related problems (a database that cannot be opened or written):");
-	say(d, "   DEFAULT: Continue, skipping further updates to that database");
-	say(d, " ALTERNATE: Abort, leaving the databases self-consistent as of the failing record");
-	say(d, "");
-	say(d, "Journal-related problems (a damaged or unreadable journal file):");
-	say(d, "   DEFAULT: Abort, with every update before the damage applied");
-	say(d, " ALTERNATE: Continue, skipping the damaged part of the file");
-	say(d, "");
+	say(d, "policy");
 	d->plan.db_errors = RST_CONTINUE;
 	d->plan.jrn_errors = RST_ABORT;
 	if ((rc = ask_yn(d, "change_policy", &yes)) != 0 || !yes)
@@ -971,7 +960,7 @@ run(struct dlg *d, int *code)
 	int rc;
 
 	d->plan.rollback = true;	/* decided after the run: see the top of the file */
-	say(d, "");
+	ui_puts(d->ui, "");
 	ui_printf(d->ui, "The restore will apply the updates of %zu journal file%s, from %s\n",
 	    d->plan.files.n, d->plan.files.n == 1 ? "" : "s", d->plan.files.paths[0]);
 	ui_printf(d->ui, "through %s, to %s\n", d->plan.files.paths[d->plan.files.n - 1],
@@ -983,17 +972,17 @@ run(struct dlg *d, int *code)
 		if (k == i)
 			ui_printf(d->ui, "   %s\n", d->plan.dbs[i].target);
 	}
-	say(d, "Nothing has been written yet.");
+	say(d, "nothing_written");
 	if (rst_plan_check(&d->plan, d->err) != 0) {
 		ui_puts(d->ui, d->err->msg);
 		jk_err_clear(d->err);
-		say(d, "[Journal restore aborted]");
+		say(d, "aborted");
 		return 0;
 	}
 	if ((rc = ask_yn(d, "start", &yes)) != 0)
 		return rc;
 	if (!yes) {
-		say(d, "[Journal restore aborted]");
+		say(d, "aborted");
 		return 0;
 	}
 	rst_result_init(&res);
@@ -1052,11 +1041,15 @@ resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_e
 			    prompt_ids[i]);
 			goto out;
 		}
+	for (i = 0; text_ids[i] != NULL; i++)
+		if (menu_text(d.mf, text_ids[i]) == NULL) {
+			rc = jk_errf(err, JK_EFORMAT, "menus/jrnresto.yaml: no text '%s' (the restore dialogue prints it)",
+			    text_ids[i]);
+			goto out;
+		}
 	if ((rc = rst_plan_set_inst(&d.plan, inst, err)) != 0)
 		goto out;
-	say(&d, "This utility uses the contents of journal files");
-	say(&d, "to bring globals up to date from a backup.");
-	say(&d, "");
+	say(&d, "banner");
 	if ((rc = ask_yn(&d, "restore_journal", &yes)) != 0 || !yes)
 		goto out;
 	if ((rc = ask_databases(&d)) != 0)
@@ -1066,7 +1059,7 @@ resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_e
 			goto out;
 		if ((rc = ask_checks(&d)) != AGAIN)
 			break;
-		say(&d, "Choose the journal files again.");
+		say(&d, "files_again");
 	}
 	if (rc != 0 || (rc = ask_switch(&d)) != 0 || (rc = ask_journaling(&d)) != 0 ||
 	    (rc = ask_policy(&d)) != 0)
@@ -1080,8 +1073,8 @@ out:
 		*exit_code = RESTO_EXIT_ERR;
 		rc = UI_BACK;
 	}
-	if (rc == UI_BACK)
-		say(&d, "[Journal restore aborted]");
+	if (rc == UI_BACK && d.mf != NULL)
+		say(&d, "aborted");
 	rst_plan_release(&d.plan);
 	ui_answer_release(&d.a);
 	strv_free(d.globals, d.nglobals);

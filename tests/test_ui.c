@@ -402,7 +402,7 @@ test_load_unknown_key_names_the_keys_allowed(void **state)
 	    "menus/x.yaml:5:9: unknown key 'lable' (an item has key, label, action, when, "
 	    "hide, available, help)");
 	load_fails("menu: []\n",
-	    "menus/x.yaml:1:1: unknown key 'menu' (a menu file has menus, prompts)");
+	    "menus/x.yaml:1:1: unknown key 'menu' (a menu file has menus, prompts, texts)");
 	load_fails(
 	    "menus:\n"
 	    "  - id: m\n"
@@ -741,7 +741,7 @@ test_load_syntax_errors_and_files(void **state)
 	    "block collection");
 	load_fails("menus: [\n", "menus/x.yaml:2:1: did not find expected node content "
 	    "while parsing a flow node");
-	load_fails("# nothing\n", "menus/x.yaml:1:1: no menus and no prompts: the file is empty");
+	load_fails("# nothing\n", "menus/x.yaml:1:1: no menus, prompts or texts: the file is empty");
 	load_fails("menus: *a\n", "menus/x.yaml:1:8: found undefined alias");
 	load_fails("prompts: []\n---\nmenus: []\n",
 	    "menus/x.yaml:2:1: expected one document, found more");
@@ -1802,6 +1802,39 @@ test_terminal_mode_reads_with_readline(void **state)
 	buf_release(&seen);
 }
 
+/* Texts: printed with ${} filled and a newline; checked like the rest. */
+static void
+test_texts_load_print_and_are_checked(void **state)
+{
+	struct menu_file *mf;
+	struct app app = { 0 };
+	struct script s;
+
+	(void)state;
+	mf = load_ok("texts:\n"
+	    "  - id: banner\n"
+	    "    text: |\n"
+	    "      two lines\n"
+	    "      about ${dir}\n"
+	    "  - id: one\n"
+	    "    text: one line\n");
+	app.dir = "/srv/db/acct/";
+	script_open(&s, "");
+	assert_int_equal(menu_say(&s.ui, mf, "banner", app_var, &app), 0);
+	assert_int_equal(menu_say(&s.ui, mf, "one", app_var, &app), 0);
+	assert_int_equal(menu_say(&s.ui, mf, "none", app_var, &app), JK_ENOTFOUND);
+	assert_string_equal(script_out(&s), "two lines\nabout /srv/db/acct/\none line\n");
+	script_close(&s);
+	assert_null(menu_text(mf, "none"));
+	menu_file_free(mf);
+	load_fails("texts:\n  - id: a\n    txt: x\n",
+	    "menus/x.yaml:3:5: unknown key 'txt' (a text has id, text)");
+	load_fails("texts:\n  - id: a\n", "menus/x.yaml:2:5: missing key 'text'");
+	load_fails("prompts:\n  - id: a\n    text: q?\n    kind: text\ntexts:\n  - id: a\n    text: x\n",
+	    "menus/x.yaml:6:9: duplicate id 'a' (first at line 2)");
+	load_fails("texts:\n  - id: a\n    text: ${bad\n", "menus/x.yaml:3:11: text: '${bad' is not a ${name}");
+}
+
 int
 main(void)
 {
@@ -1814,6 +1847,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_load_main_menu_binds_every_item),
+		T(test_texts_load_print_and_are_checked),
 		T(test_load_reads_every_key_of_the_schema),
 		T(test_load_unknown_key_names_the_keys_allowed),
 		T(test_load_wrong_type_names_what_was_found),

@@ -226,3 +226,21 @@ menu_run(struct ui *ui, const struct menu *m, const struct menu_binds *b, void *
 	buf_release(&line);
 	return rc;
 }
+
+int
+menu_say(struct ui *ui, const struct menu_file *mf, const char *id,
+    const char *(*var)(void *ctx, const char *name), void *ctx)
+{
+	const char *t = menu_text(mf, id);
+	struct buf out = BUF_INIT;
+	int rc = 0;
+
+	if (t == NULL)
+		return JK_ENOTFOUND;
+	if (ui_expand(t, var, ctx, &out) != 0)
+		rc = JK_ENOMEM;
+	else
+		ui_printf(ui, "%s%s", buf_str(&out), out.len > 0 && out.data[out.len - 1] == '\n' ? "" : "\n");
+	buf_release(&out);
+	return rc;
+}

@@ -4,8 +4,9 @@
  *
  * THE SCHEMA
  *
- * A menu file is one YAML document: a mapping with a list of menus and a
- * list of prompts (questions), either of which may be left out.
+ * A menu file is one YAML document: a mapping with a list of menus, a list
+ * of prompts (questions) and a list of texts (what a screen prints that is
+ * not a question), any of which may be left out.
  *
  *	menus:
  *	  - id: main
@@ -34,6 +35,7 @@
  * Top level:
  *	menus	list of menus
  *	prompts	list of prompts
+ *	texts	list of texts
  *
  * A menu:
  *	id	text, required; unique in the file among menus and prompts
@@ -77,6 +79,12 @@
  *		canonical form ends in '/'
  *	echo	path prompts only: "spaced" (default; "acct  /srv/db/acct/"),
  *		"arrow" ("acct--> /srv/db/acct/") or "none"
+ *
+ * A text (printed as it is, ${} filled, trailing newlines kept -- a
+ * quoted "...\n\n" ends with a blank line; a newline added unless it ends
+ * with one):
+ *	id	text, required; unique in the file among menus, prompts and texts
+ *	text	text ${}, required
  *
  * Anything else is an error, reported as "FILE:LINE:COLUMN: message" (from
  * 1, the position of the offending key or value; FILE as given to the
@@ -185,9 +193,22 @@ int menu_dir(struct buf *out, struct jk_err *err);
 int menu_open(const char *name, const struct menu_binds *b, struct menu_file **out,
     struct jk_err *err);
 
-/* The menu or prompt called id, or NULL. */
+/* A text of a menu file. */
+struct menu_text {
+	const char *id;
+	const char *text;
+};
+
+/* The menu, prompt or text called id, or NULL. */
 const struct menu *menu_find(const struct menu_file *mf, const char *id);
 const struct ui_prompt *menu_prompt(const struct menu_file *mf, const char *id);
+const char *menu_text(const struct menu_file *mf, const char *id);
+/*
+ * Print the text id of mf on ui with ${} filled from var(ctx, name), and a
+ * newline unless it ends with one.  0, JK_ENOTFOUND (no such text), JK_ENOMEM.
+ */
+int menu_say(struct ui *ui, const struct menu_file *mf, const char *id,
+    const char *(*var)(void *ctx, const char *name), void *ctx);
 
 /*
  * The menu as it shows now: the screen into screen and its prompt into

@@ -29,6 +29,8 @@ struct menu_file {
 	size_t nmenus;
 	struct ui_prompt *prompts;
 	size_t nprompts;
+	struct menu_text *texts;
+	size_t ntexts;
 	void **pool;		/* every allocation the above point into */
 	size_t npool;
 	size_t cappool;
@@ -687,26 +689,47 @@ parse_error(struct ld *ld, yaml_parser_t *p)
 	return at(ld, p->problem_mark, "%s", p->problem != NULL ? p->problem : "bad YAML");
 }
 
+/* A text: id and text, the words a screen prints that are not a question. */
+static int
+load_text(struct ld *ld, yaml_node_t *map, struct ids *ids, struct menu_text *t)
+{
+	static const char *const need[] = { "id", "text", NULL };
+	struct field f[] = { { "id", NULL, NULL }, { "text", NULL, NULL } };
+	int rc;
+
+	if ((rc = take_fields(ld, map, "a text", f, 2)) != 0 ||
+	    (rc = require(ld, map, f, 2, need)) != 0 ||
+	    (rc = get_id(ld, &f[0], ids, &t->id)) != 0 || (rc = get_text(ld, &f[1], true, &t->text)) != 0)
+		return rc;
+	/* as written: a text may end with a blank line */
+	if ((t->text = pool_keep(ld, strdup(sval(f[1].val)))) == NULL)
+		return nomem(ld);
+	return 0;
+}
+
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
-	struct field f[] = { { "menus", NULL, NULL }, { "prompts", NULL, NULL } };
+	struct field f[] = { { "menus", NULL, NULL }, { "prompts", NULL, NULL }, { "texts", NULL, NULL } };
 	struct menu_file *mf = ld->mf;
-	yaml_node_item_t *ms = NULL, *ps = NULL;
-	size_t nm = 0, np = 0, i;
+	yaml_node_item_t *ms = NULL, *ps = NULL, *ts = NULL;
+	size_t nm = 0, np = 0, nt = 0, i;
 	struct ids ids = { NULL, NULL, 0 };
 	int rc;
 
-	if ((rc = take_fields(ld, root, "a menu file", f, 2)) != 0)
+	if ((rc = take_fields(ld, root, "a menu file", f, 3)) != 0)
 		return rc;
 	if ((f[0].key != NULL && (rc = get_list(ld, &f[0], &ms, &nm)) != 0) ||
-	    (f[1].key != NULL && (rc = get_list(ld, &f[1], &ps, &np)) != 0))
+	    (f[1].key != NULL && (rc = get_list(ld, &f[1], &ps, &np)) != 0) ||
+	    (f[2].key != NULL && (rc = get_list(ld, &f[2], &ts, &nt)) != 0))
 		return rc;
 	mf->menus = pool_calloc(ld, nm, sizeof *mf->menus);
 	mf->prompts = pool_calloc(ld, np, sizeof *mf->prompts);
-	ids.id = calloc(nm + np + 1, sizeof *ids.id);
-	ids.mark = calloc(nm + np + 1, sizeof *ids.mark);
-	if (mf->menus == NULL || mf->prompts == NULL || ids.id == NULL || ids.mark == NULL) {
+	mf->texts = pool_calloc(ld, nt, sizeof *mf->texts);
+	ids.id = calloc(nm + np + nt + 1, sizeof *ids.id);
+	ids.mark = calloc(nm + np + nt + 1, sizeof *ids.mark);
+	if (mf->menus == NULL || mf->prompts == NULL || mf->texts == NULL || ids.id == NULL ||
+	    ids.mark == NULL) {
 		rc = nomem(ld);
 		goto out;
 	}
@@ -715,6 +738,9 @@ load_root(struct ld *ld, yaml_node_t *root)
 			goto out;
 	for (i = 0; i < np; i++, mf->nprompts++)
 		if ((rc = load_prompt(ld, node(ld, ps[i]), &ids, &mf->prompts[i])) != 0)
+			goto out;
+	for (i = 0; i < nt; i++, mf->ntexts++)
+		if ((rc = load_text(ld, node(ld, ts[i]), &ids, &mf->texts[i])) != 0)
 			goto out;
 out:
 	free(ids.id);
@@ -753,7 +779,7 @@ menu_file_parse(const char *name, const char *text, size_t len, const struct men
 	}
 	have_doc = true;
 	if ((root = yaml_document_get_root_node(&ld.doc)) == NULL) {
-		rc = at(&ld, ld.doc.start_mark, "no menus and no prompts: the file is empty");
+		rc = at(&ld, ld.doc.start_mark, "no menus, prompts or texts: the file is empty");
 		goto out;
 	}
 	if ((rc = load_root(&ld, root)) != 0)
@@ -824,6 +850,17 @@ menu_find(const struct menu_file *mf, const char *id)
 	for (i = 0; i < mf->nmenus; i++)
 		if (strcmp(mf->menus[i].id, id) == 0)
 			return &mf->menus[i];
+	return NULL;
+}
+
+const char *
+menu_text(const struct menu_file *mf, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < mf->ntexts; i++)
+		if (strcmp(mf->texts[i].id, id) == 0)
+			return mf->texts[i].text;
 	return NULL;
 }
 

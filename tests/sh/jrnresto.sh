@@ -517,6 +517,22 @@ fi
 # ---- flags ------------------------------------------------------------------------------
 
 
+# A menu file that lacks a text the dialogue prints: refused at start-up, naming it.
+if wanted menus; then
+	echo "case menus"
+	fixture menus
+	mkdir "$T/menus"
+	cp "$JRNKIT_SRC/menus/"*.yaml "$T/menus/"
+	sed -i '/- id: aborted/,+1d' "$T/menus/jrnresto.yaml"
+	out=$(echo yes | JRNKIT_MENUS="$T/menus" "$bin/jrnresto" -I "$T/i" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] || bad "menus: exit $rc, not 1"
+	case $out in
+	*"menus/jrnresto.yaml: no text 'aborted' (the restore dialogue prints it)"*) ;;
+	*) bad "menus: '$out'" ;;
+	esac
+fi
+
 if wanted flags; then
 	name=flags
 	fixture flags
