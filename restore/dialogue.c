@@ -277,7 +277,6 @@ ask_one_dir(struct dlg *d, const char *src)
 {
 	struct ui_ask_opts ro = { .def = src, .check = check_redirect, .ctx = d };
 	struct buf target = BUF_INIT;
-	char *fix = NULL;
 	int rc;
 
 	d->dir = src;
@@ -313,7 +312,6 @@ globals:
 	jk_err_clear(d->err);
 	rc = 0;
 out:
-	free(fix);
 	buf_release(&target);
 	return rc;
 }

@@ -775,12 +775,6 @@ rst_plan_describe(const struct rst_plan *p, struct buf *out)
 
 /* ---- the check ------------------------------------------------------------------------------ */
 
-static int
-check_files(const struct rst_plan *p, struct jk_err *err)
-{
-	return rst_files_check(&p->files, p->check_links, err);
-}
-
 int
 rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
 {
@@ -859,12 +853,6 @@ same_selection(const struct rst_db *a, const struct rst_db *b)
 		if (!has_pattern(a, b->globals[k]))
 			return false;
 	return true;
-}
-
-static int
-check_dbs(const struct rst_plan *p, struct jk_err *err)
-{
-	return rst_plan_check_dbs(p, err);
 }
 
 int
@@ -1201,7 +1189,8 @@ rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound 
 		return jk_errf(err, JK_EUSAGE, "no instance: a restore runs in an instance (its restore record, its journal)");
 	if (!inst_exists(p->inst))
 		return jk_errf(err, JK_ENOTFOUND, "no jrnkit instance in '%s' (no jrnkit.yaml)", p->inst);
-	if ((rc = check_files(p, err)) != 0 || (rc = check_dbs(p, err)) != 0)
+	if ((rc = rst_files_check(&p->files, p->check_links, err)) != 0 ||
+	    (rc = rst_plan_check_dbs(p, err)) != 0)
 		return rc;
 	if ((rc = resolve_point(p, &p->start, false, from, start, err)) != 0)
 		return rc;

@@ -23,8 +23,8 @@ yml_at(struct jk_err *err, const char *name, yaml_mark_t m, const char *fmt, ...
 }
 
 /* Where libyaml's reader stopped, given only a byte offset: line and column. */
-static yaml_mark_t
-offset_to_mark(const char *text, size_t len, size_t off)
+yaml_mark_t
+yml_offset_mark(const char *text, size_t len, size_t off)
 {
 	yaml_mark_t m = { 0, 0, 0 };
 	size_t i;
@@ -54,7 +54,7 @@ yml_next_event(yaml_parser_t *p, yaml_event_t *ev, const char *name, const char 
 	case YAML_MEMORY_ERROR:
 		return jk_errf(err, JK_ENOMEM, "%s: out of memory", name);
 	case YAML_READER_ERROR:
-		return yml_at(err, name, offset_to_mark(text, len, p->problem_offset), "%s",
+		return yml_at(err, name, yml_offset_mark(text, len, p->problem_offset), "%s",
 		    problem);
 	default:
 		if (p->context != NULL)

@@ -50,4 +50,7 @@ bool yml_utf8_valid(const char *s);
  */
 int yml_add_quoted(struct buf *b, const char *s);
 
+/* The line and column (from 0, characters) of byte offset off in text, as libyaml marks them. */
+yaml_mark_t yml_offset_mark(const char *text, size_t len, size_t off);
+
 #endif

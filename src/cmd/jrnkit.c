@@ -980,21 +980,15 @@ cmd_checkpoint(int argc, char **argv)
 	return rc;
 }
 
+/* s as a JSON string on stdout (buf_add_json). */
 static void
 json_str(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct buf b = BUF_INIT;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	if (buf_add_json(&b, s) == 0)
+		fputs(buf_str(&b), stdout);
+	buf_release(&b);
 }
 
 static int

@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "err.h"
+#include "yml.h"
 #include "ui/menu.h"
 #include "ui/ui.h"
 
@@ -659,22 +660,6 @@ load_prompt(struct ld *ld, yaml_node_t *map, struct ids *ids, struct ui_prompt *
 
 /* --- the file ------------------------------------------------------------------ */
 
-/* Where libyaml's reader stopped, given only a byte offset: line and column. */
-static yaml_mark_t
-offset_mark(const char *text, size_t len, size_t off)
-{
-	yaml_mark_t m = { 0, 0, 0 };
-	size_t i;
-
-	for (i = 0; i < off && i < len; i++) {
-		if (text[i] == '\n') {
-			m.line++;
-			m.column = 0;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80)
-			m.column++;	/* columns count characters, like libyaml's */
-	}
-	return m;
-}
 
 static int
 parse_error(struct ld *ld, yaml_parser_t *p)
@@ -682,7 +667,7 @@ parse_error(struct ld *ld, yaml_parser_t *p)
 	if (p->error == YAML_MEMORY_ERROR)
 		return nomem(ld);
 	if (p->error == YAML_READER_ERROR)
-		return at(ld, offset_mark(ld->text, ld->len, p->problem_offset), "%s",
+		return at(ld, yml_offset_mark(ld->text, ld->len, p->problem_offset), "%s",
 		    p->problem);
 	if (p->context != NULL)
 		return at(ld, p->problem_mark, "%s %s", p->problem, p->context);
