@@ -116,10 +116,9 @@ struct env {
 	unsigned psize;		/* LMDB page size */
 };
 
-/* A deferred update (db_defer_*): a put, or a kill that ends a segment. */
+/* A deferred update (db_defer_*): a put or a kill. */
 struct defer_ent {
-	uint64_t pfx;		/* the key's first 8 bytes, big-endian, zero-padded: most comparisons end here */
-	uint32_t seg;		/* the kills before it */
+	uint64_t dig;		/* sorting: the digit of the level being sorted */
 	uint32_t seq;		/* order of arrival */
 	size_t off;		/* key, then value, in the arena */
 	uint32_t vlen;
@@ -132,7 +131,9 @@ struct defer {
 	size_t n, cap;
 	uint8_t *arena;
 	size_t alen, acap;
-	uint32_t seg;
+	bool sorted;		/* v is in key order (defer_order) */
+	struct defer_ent *tmp;	/* the sort's scratch, tcap entries, kept */
+	size_t tcap;
 };
 
 struct db_txn {
@@ -143,6 +144,15 @@ struct db_txn {
 	bool active;
 	struct defer def;	/* deferred updates, kept allocated between transactions */
 };
+
+static void
+defer_free(struct defer *d)
+{
+	free(d->v);
+	free(d->arena);
+	free(d->tmp);
+	memset(d, 0, sizeof *d);
+}
 
 struct jk_db {
 	struct env *e;
@@ -646,8 +656,7 @@ db_close(struct jk_db *db)
 			mdb_txn_abort(db->rtxn);
 		env_release(db->e);
 	}
-	free(db->t.def.v);
-	free(db->t.def.arena);
+	defer_free(&db->t.def);
 	free(db);
 }
 
@@ -819,7 +828,6 @@ db_txn_abort(struct db_txn *t)
 		return;
 	t->active = false;
 	t->def.n = t->def.alen = 0;
-	t->def.seg = 0;
 	if (!t->write) {
 		mdb_txn_reset(t->txn);
 		return;
@@ -878,25 +886,46 @@ txn_ok(struct db_txn *t, const char *what)
 }
 
 /* Check a key given to any call: present, and within what LMDB can hold. */
+/* A key db can hold: not empty, not over LMDB's limit.  The error goes to *err. */
 static int
-key_ok(struct db_txn *t, const uint8_t *k, size_t kn, const char *what)
+key_fits(const struct jk_db *db, struct jk_err *err, const uint8_t *k, size_t kn, const char *what)
 {
-	struct jk_db *db = t->db;
 	char text[256];
-	int rc;
 
-	if ((rc = txn_ok(t, what)) != 0)
-		return rc;
 	if (kn == 0)
-		return jk_errf(&db->err, JK_EUSAGE, "%s with an empty key on %s",
+		return jk_errf(err, JK_EUSAGE, "%s with an empty key on %s",
 		    what, db->e->path);
 	if (kn > db->e->maxkey) {
 		key_text(text, sizeof text, k, kn);
-		return jk_errf(&db->err, JK_ELIMIT,
+		return jk_errf(err, JK_ELIMIT,
 		    "%s: key of %zu bytes is over the limit of %zu bytes: %s in %s",
 		    what, kn, db->e->maxkey, text, db->e->path);
 	}
 	return 0;
+}
+
+/* A value db can hold. */
+static int
+val_fits(const struct jk_db *db, struct jk_err *err, const uint8_t *k, size_t kn, size_t vn)
+{
+	char text[256];
+
+	if (vn <= JK_VAL_MAX)
+		return 0;
+	key_text(text, sizeof text, k, kn);
+	return jk_errf(err, JK_ELIMIT,
+	    "value of %zu bytes for %s is over the limit of %u bytes in %s",
+	    vn, text, JK_VAL_MAX, db->e->path);
+}
+
+static int
+key_ok(struct db_txn *t, const uint8_t *k, size_t kn, const char *what)
+{
+	int rc;
+
+	if ((rc = txn_ok(t, what)) != 0)
+		return rc;
+	return key_fits(t->db, &t->db->err, k, kn, what);
 }
 
 /* --- nodes -------------------------------------------------------------- */
@@ -934,12 +963,8 @@ db_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t v
 	if (!t->write)
 		return jk_errf(&db->err, JK_ESTATE, "put in a read transaction on %s",
 		    db->e->path);
-	if (vn > JK_VAL_MAX) {
-		key_text(text, sizeof text, k, kn);
-		return jk_errf(&db->err, JK_ELIMIT,
-		    "value of %zu bytes for %s is over the limit of %u bytes in %s",
-		    vn, text, JK_VAL_MAX, db->e->path);
-	}
+	if ((rc = val_fits(db, &db->err, k, kn, vn)) != 0)
+		return rc;
 	mk.mv_size = kn;
 	mk.mv_data = (void *)k;
 	mv.mv_size = vn;
@@ -1366,25 +1391,22 @@ out_err:
 
 /* --- deferred updates --------------------------------------------------- */
 
-#define DEFER_MAX_ENTS	200000		/* flushed into the transaction past these ... */
+#define DEFER_MAX_ENTS	262144		/* flushed into the transaction past these ... */
 #define DEFER_MAX_BYTES	(64u << 20)	/* ... or these bytes of keys and values */
 
+/* Append an update to d (no checks: the callers made them). */
 static int
-defer_add(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn, uint8_t kill)
+defer_push(struct defer *d, struct jk_err *err, const uint8_t *k, size_t kn,
+    const uint8_t *v, size_t vn, uint8_t kill)
 {
-	struct defer *d = &t->def;
 	struct defer_ent *x;
-	int rc;
 
-	if ((d->n >= DEFER_MAX_ENTS || d->alen + kn + vn > DEFER_MAX_BYTES) &&
-	    (rc = db_defer_flush(t)) != 0)
-		return rc;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 4096;
 		struct defer_ent *nv = realloc(d->v, cap * sizeof *nv);
 
 		if (nv == NULL)
-			return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+			return jk_errf(err, JK_ENOMEM, "out of memory");
 		d->v = nv;
 		d->cap = cap;
 	}
@@ -1395,15 +1417,11 @@ defer_add(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_
 		while (cap < d->alen + kn + vn)
 			cap *= 2;
 		if ((na = realloc(d->arena, cap)) == NULL)
-			return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+			return jk_errf(err, JK_ENOMEM, "out of memory");
 		d->arena = na;
 		d->acap = cap;
 	}
 	x = &d->v[d->n];
-	x->pfx = 0;
-	for (size_t i = 0; i < 8; i++)
-		x->pfx = x->pfx << 8 | (i < kn ? k[i] : 0);
-	x->seg = d->seg;
 	x->seq = (uint32_t)d->n;
 	x->off = d->alen;
 	x->klen = (uint16_t)kn;
@@ -1414,28 +1432,40 @@ defer_add(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_
 		memcpy(d->arena + d->alen + kn, v, vn);
 	d->alen += kn + vn;
 	d->n++;
-	if (kill)
-		d->seg++;
+	d->sorted = false;
 	return 0;
+}
+
+static bool
+defer_full(const struct defer *d, size_t more)
+{
+	return d->n >= DEFER_MAX_ENTS || d->alen + more > DEFER_MAX_BYTES;
+}
+
+static int defer_flush(struct db_txn *t, struct defer *d);
+
+static int
+defer_add(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn, uint8_t kill)
+{
+	int rc;
+
+	if (defer_full(&t->def, kn + vn) && (rc = db_defer_flush(t)) != 0)
+		return rc;
+	return defer_push(&t->def, &t->db->err, k, kn, v, vn, kill);
 }
 
 int
 db_defer_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn)
 {
 	struct jk_db *db = t->db;
-	char text[256];
 	int rc;
 
 	if ((rc = key_ok(t, k, kn, "put")) != 0)
 		return rc;
 	if (!t->write)
 		return jk_errf(&db->err, JK_ESTATE, "put in a read transaction on %s", db->e->path);
-	if (vn > JK_VAL_MAX) {
-		key_text(text, sizeof text, k, kn);
-		return jk_errf(&db->err, JK_ELIMIT,
-		    "value of %zu bytes for %s is over the limit of %u bytes in %s",
-		    vn, text, JK_VAL_MAX, db->e->path);
-	}
+	if ((rc = val_fits(db, &db->err, k, kn, vn)) != 0)
+		return rc;
 	return defer_add(t, k, kn, v, vn, 0);
 }
 
@@ -1454,12 +1484,12 @@ db_defer_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode m
 	return defer_add(t, k, kn, NULL, 0, (uint8_t)(1 + mode));
 }
 
-/* Key order, then arrival: the full keys of two entries whose first 8 bytes are equal. */
+/* Key order, then arrival, of two entries whose keys agree before byte at. */
 static int
-defer_tail_cmp(const uint8_t *arena, const struct defer_ent *x, const struct defer_ent *y)
+defer_cmp_from(const uint8_t *arena, const struct defer_ent *x, const struct defer_ent *y, size_t at)
 {
 	size_t n = x->klen < y->klen ? x->klen : y->klen;
-	int c = n > 8 ? memcmp(arena + x->off + 8, arena + y->off + 8, n - 8) : 0;
+	int c = n > at ? memcmp(arena + x->off + at, arena + y->off + at, n - at) : 0;
 
 	if (c != 0)
 		return c;
@@ -1468,121 +1498,469 @@ defer_tail_cmp(const uint8_t *arena, const struct defer_ent *x, const struct def
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/*
- * Sort the puts v[0..n) by key, keeping arrival order among equal keys: a
- * stable radix sort on the 8-byte prefixes (16 bits a pass, passes where
- * every entry has the same digit skipped), then runs of equal prefixes by
- * the rest of the key.  tmp holds n entries, count 65536.
- */
+/* Stable sort of v[0..n) by .dig, a byte a pass, passes where every entry has the same byte skipped. */
 static void
-defer_sort(const uint8_t *arena, struct defer_ent *v, struct defer_ent *tmp, size_t *count, size_t n)
+defer_radix(struct defer_ent *v, struct defer_ent *tmp, size_t n)
 {
 	struct defer_ent *src = v, *dst = tmp, *sw;
-	size_t i, k, a, sum;
+	size_t count[256], i, k, sum;
 	unsigned shift;
 
-	for (shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, (1u << 16) * sizeof *count);
+	for (shift = 0; shift < 64; shift += 8) {
+		memset(count, 0, sizeof count);
 		for (i = 0; i < n; i++)
-			count[(src[i].pfx >> shift) & 0xffff]++;
-		if (count[(src[0].pfx >> shift) & 0xffff] == n)
+			count[(src[i].dig >> shift) & 0xff]++;
+		if (count[(src[0].dig >> shift) & 0xff] == n)
 			continue;
-		for (k = 0, sum = 0; k < (1u << 16); k++) {
+		for (k = 0, sum = 0; k < 256; k++) {
 			size_t c = count[k];
 
 			count[k] = sum;
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[(src[i].pfx >> shift) & 0xffff]++] = src[i];
+			dst[count[(src[i].dig >> shift) & 0xff]++] = src[i];
 		sw = src;
 		src = dst;
 		dst = sw;
 	}
 	if (src != v)
 		memcpy(v, src, n * sizeof *v);
-	/* equal prefixes: insertion sort by the rest (the runs are short) */
-	for (a = 0; a < n; a = i) {
-		for (i = a + 1; i < n && v[i].pfx == v[a].pfx; i++)
-			;
-		for (k = a + 1; k < i; k++) {
-			struct defer_ent x = v[k];
-			size_t m = k;
+}
 
-			while (m > a && defer_tail_cmp(arena, &v[m - 1], &x) > 0) {
-				v[m] = v[m - 1];
-				m--;
-			}
-			v[m] = x;
+/*
+ * Sort v[0..n), whose keys agree before byte at, by key and then arrival
+ * (v is in arrival order): a most-significant-digit-first radix sort, 8
+ * key bytes a level (zero past a key's end), each level a stable radix
+ * sort; entries equal in a level's 8 bytes go down to the next, or, when
+ * none of them goes on past them, are equal keys or keys one the prefix
+ * of another, put in order of length.  Short runs: insertion sort.
+ * tmp holds n entries.
+ */
+static void
+defer_sort(const uint8_t *arena, struct defer_ent *v, struct defer_ent *tmp, size_t n, size_t at)
+{
+	size_t i, j, a;
+
+	if (n < 32) {
+		for (i = 1; i < n; i++) {
+			struct defer_ent x = v[i];
+
+			for (j = i; j > 0 && defer_cmp_from(arena, &v[j - 1], &x, at) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const uint8_t *k = arena + v[i].off;
+		uint64_t x = 0;
+
+		for (j = at; j < at + 8; j++)
+			x = x << 8 | (j < v[i].klen ? k[j] : 0);
+		v[i].dig = x;
+	}
+	defer_radix(v, tmp, n);
+	for (a = 0; a < n; a = i) {
+		bool longer = v[a].klen > at + 8, lens = false;
+
+		for (i = a + 1; i < n && v[i].dig == v[a].dig; i++) {
+			longer |= v[i].klen > at + 8;
+			lens |= v[i].klen != v[a].klen;
+		}
+		if (i - a < 2)
+			continue;
+		if (longer) {
+			defer_sort(arena, v + a, tmp + a, i - a, at + 8);
+		} else if (lens) {
+			for (j = a; j < i; j++)
+				v[j].dig = v[j].klen;
+			defer_radix(v + a, tmp + a, i - a);
 		}
 	}
 }
 
 static bool
-same_put_key(const struct defer *d, const struct defer_ent *x, const struct defer_ent *y)
+same_key(const struct defer *d, const struct defer_ent *x, const struct defer_ent *y)
 {
-	return !y->kill && x->klen == y->klen && x->pfx == y->pfx &&
-	    memcmp(d->arena + x->off, d->arena + y->off, x->klen) == 0;
+	return x->klen == y->klen && memcmp(d->arena + x->off, d->arena + y->off, x->klen) == 0;
 }
 
+/* Whether the key of p is a proper prefix of the key of x: x is p's descendant. */
+static bool
+is_desc(const struct defer *d, const struct defer_ent *p, const struct defer_ent *x)
+{
+	return p->klen < x->klen && memcmp(d->arena + p->off, d->arena + x->off, p->klen) == 0;
+}
+
+static int
+defer_put1(struct db_txn *t, const struct defer_ent *x, const uint8_t *k)
+{
+	MDB_cursor *c;
+	MDB_val mk, mv;
+	int rc;
+
+	if ((rc = txn_cursor(t, &c)) != 0)
+		return rc;
+	mk.mv_size = x->klen;
+	mk.mv_data = (void *)k;
+	mv.mv_size = x->vlen;
+	mv.mv_data = (void *)(k + x->klen);
+	if ((rc = mdb_cursor_put(c, &mk, &mv, 0)) != 0) {
+		char text[256], what[300];
+
+		key_text(text, sizeof text, k, x->klen);
+		snprintf(what, sizeof what, "cannot set %s", text);
+		rc = lmdb_err(&t->db->err, rc, what, t->db->e->path);
+	}
+	return rc;
+}
+
+/*
+ * A kill in force over the keys that follow in key order: those starting
+ * with the key of v[idx].  cov is 1 + the arrival of the latest kill that
+ * covers them, this one's or an enclosing one's.
+ */
+struct defer_frame {
+	size_t idx;
+	uint32_t cov;
+};
+
+/*
+ * Every entry, puts and kills alike, sorted by key, then arrival.  A kill of
+ * K reaches only K or the keys starting with K (gref.h), and those sort
+ * right after K; so one walk in key order settles each key from the entries
+ * of its own key and the kills of its ancestors still open on a stack:
+ *
+ *   - the kills of the key are applied to the database first: they remove
+ *     what was there before this batch, which is gone at the end whatever
+ *     the order (nothing of the batch under K has been written yet);
+ *   - then its last put is written, unless a kill that covers the key
+ *     (its own kill of the node, or an open kill of an ancestor's
+ *     descendants) came after it.
+ *
+ * The database ends as if the updates had been applied in arrival order,
+ * and the pages are visited in key order: through the transaction's
+ * cursor, which LMDB searches in its current leaf page first, keys close
+ * together cost a page search each instead of a descent from the root.
+ */
 int
 db_defer_flush(struct db_txn *t)
 {
-	struct defer *d = &t->def;
-	struct defer_ent *tmp;
-	size_t i, a, b, *count;
+	return defer_flush(t, &t->def);
+}
+
+/* Put d in key order, then arrival (see defer_flush). */
+static int
+defer_order(struct defer *d, struct jk_err *err)
+{
+	if (d->sorted || d->n < 2) {
+		d->sorted = true;
+		return 0;
+	}
+	if (d->tcap < d->n) {
+		free(d->tmp);
+		if ((d->tmp = malloc(d->cap * sizeof *d->tmp)) == NULL) {
+			d->tcap = 0;
+			return jk_errf(err, JK_ENOMEM, "out of memory");
+		}
+		d->tcap = d->cap;
+	}
+	defer_sort(d->arena, d->v, d->tmp, d->n, 0);
+	d->sorted = true;
+	return 0;
+}
+
+static int
+defer_flush(struct db_txn *t, struct defer *d)
+{
+	struct defer_frame *st = NULL;
+	size_t i, j, sp = 0, scap = 0;
 	int rc = 0;
 
 	if (d->n == 0)
 		return 0;
-	/* Each run of puts (up to a kill, which ends a segment) sorted by key. */
-	tmp = malloc(d->n * sizeof *tmp);
-	count = malloc((1u << 16) * sizeof *count);
-	if (tmp == NULL || count == NULL) {
-		free(tmp);
-		free(count);
-		return jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
-	}
-	for (a = 0; a < d->n; a = b + 1) {
-		for (b = a; b < d->n && !d->v[b].kill; b++)
-			;
-		if (b - a > 1)
-			defer_sort(d->arena, d->v + a, tmp, count, b - a);
-	}
-	free(tmp);
-	free(count);
-	/*
-	 * Puts through the transaction's cursor: positioned on the last key
-	 * put, LMDB looks for the next one in the same leaf page first, so
-	 * keys in order cost a page search each instead of a descent.
-	 */
-	for (i = 0; i < d->n && rc == 0; i++) {
-		const struct defer_ent *x = &d->v[i];
-		const uint8_t *k = d->arena + x->off;
-		MDB_cursor *c;
-		MDB_val mk, mv;
+	if ((rc = defer_order(d, &t->db->err)) != 0)
+		return rc;
+	for (i = 0; i < d->n && rc == 0; i = j) {
+		const struct defer_ent *x = &d->v[i], *put = NULL;
+		uint32_t cov, node = 0, desc = 0;
 
-		if (x->kill) {
-			rc = db_kill(t, k, x->klen, (enum db_kill_mode)(x->kill - 1), NULL, NULL, NULL);
-			continue;
+		while (sp > 0 && !is_desc(d, &d->v[st[sp - 1].idx], x))
+			sp--;
+		cov = sp > 0 ? st[sp - 1].cov : 0;
+		for (j = i; j < d->n && (j == i || same_key(d, x, &d->v[j])) && rc == 0; j++) {
+			const struct defer_ent *y = &d->v[j];
+			enum db_kill_mode mode = (enum db_kill_mode)(y->kill - 1);
+
+			if (!y->kill) {
+				put = y;
+				continue;
+			}
+			rc = db_kill(t, d->arena + y->off, y->klen, mode, NULL, NULL, NULL);
+			if (mode != DB_KILL_DESC)
+				node = y->seq + 1;
+			if (mode != DB_KILL_NODE)
+				desc = y->seq + 1;
 		}
-		if (i + 1 < d->n && same_put_key(d, x, &d->v[i + 1]))
-			continue;	/* a later set of the key in this segment wins */
-		if ((rc = txn_cursor(t, &c)) != 0)
+		if (rc != 0)
 			break;
-		mk.mv_size = x->klen;
-		mk.mv_data = (void *)k;
-		mv.mv_size = x->vlen;
-		mv.mv_data = (void *)(k + x->klen);
-		if ((rc = mdb_cursor_put(c, &mk, &mv, 0)) != 0) {
-			char text[256], what[300];
+		if (put != NULL && put->seq + 1 > cov && put->seq + 1 > node)
+			rc = defer_put1(t, put, d->arena + put->off);
+		if (desc > cov) {
+			if (sp == scap) {
+				size_t ncap = scap ? scap * 2 : 16;
+				struct defer_frame *ns = realloc(st, ncap * sizeof *ns);
 
-			key_text(text, sizeof text, k, x->klen);
-			snprintf(what, sizeof what, "cannot set %s", text);
-			rc = lmdb_err(&t->db->err, rc, what, t->db->e->path);
+				if (ns == NULL) {
+					rc = jk_errf(&t->db->err, JK_ENOMEM, "out of memory");
+					break;
+				}
+				st = ns;
+				scap = ncap;
+			}
+			st[sp].idx = i;
+			st[sp].cov = desc;
+			sp++;
 		}
+	}
+	free(st);
+	d->n = d->alen = 0;
+	return rc;
+}
+
+/* --- the batch writer ----------------------------------------------------- */
+
+/*
+ * Two buffers: the caller fills fill; the thread writes the other one, job,
+ * while busy.  Everything below mu is shared; the caller touches the
+ * handle (db) only while the thread is idle, and the thread only while
+ * busy.  A failure ends the thread's transaction; the caller learns of it
+ * at the next submit or wait.
+ */
+struct db_batch {
+	struct jk_db *db;
+	struct defer bufs[2];
+	int fill;		/* index of the buffer being filled */
+	struct jk_err err;	/* the caller's side: checks, and outcomes handed over */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool busy;		/* the thread has a job */
+	bool commit;		/* ... that ends with a commit */
+	bool abort;		/* ... that is to abort the open transaction */
+	bool quit;
+	bool open;		/* the thread's transaction is open */
+	int rc;			/* outcome of the last job */
+	struct jk_err jerr;	/* its message */
+};
+
+
+static void
+batch_job(struct db_batch *b, struct defer *d, bool commit, bool abort)
+{
+	struct jk_db *db = b->db;
+	struct db_txn *t = &db->t;
+	int rc = 0;
+
+	if (abort) {
+		if (b->open)
+			db_txn_abort(t);
+		b->open = false;
+		d->n = d->alen = 0;
+		b->rc = 0;
+		return;
+	}
+	if (!b->open && d->n > 0) {
+		struct db_txn *nt;
+
+		if ((rc = db_txn_begin(db, true, &nt)) == 0)
+			b->open = true;
+	}
+	if (rc == 0 && d->n > 0 && (rc = defer_flush(t, d)) != 0) {
+		db_txn_abort(t);
+		b->open = false;
 	}
 	d->n = d->alen = 0;
-	d->seg = 0;
+	if (rc == 0 && commit && b->open) {
+		b->open = false;
+		rc = db_txn_commit(t);
+	}
+	b->rc = rc;
+	if (rc != 0)
+		b->jerr = db->err;
+}
+
+static void *
+batch_thread(void *arg)
+{
+	struct db_batch *b = arg;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->busy && !b->quit)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (!b->busy)
+			break;
+		pthread_mutex_unlock(&b->mu);
+		batch_job(b, &b->bufs[1 - b->fill], b->commit, b->abort);
+		pthread_mutex_lock(&b->mu);
+		b->busy = false;
+		pthread_cond_broadcast(&b->cv);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+int
+db_batch_open(struct jk_db *db, struct db_batch **out)
+{
+	struct db_batch *b;
+	int rc;
+
+	*out = NULL;
+	if ((db->flags & DB_RDONLY) != 0 || db->e->rdonly)
+		return jk_errf(&db->err, JK_ESTATE, "%s is open read-only", db->e->path);
+	if (db->t.active)
+		return jk_errf(&db->err, JK_ESTATE,
+		    "a transaction is already open on this handle of %s", db->e->path);
+	if ((b = calloc(1, sizeof *b)) == NULL)
+		return jk_errf(&db->err, JK_ENOMEM, "out of memory");
+	b->db = db;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if ((rc = pthread_create(&b->th, NULL, batch_thread, b)) != 0) {
+		pthread_mutex_destroy(&b->mu);
+		pthread_cond_destroy(&b->cv);
+		free(b);
+		return jk_errf(&db->err, JK_EIO, "cannot start a writer thread for %s: %s",
+		    db->e->path, strerror(rc));
+	}
+	*out = b;
+	return 0;
+}
+
+/* Wait until the thread is idle; its last outcome, the message in b->err. */
+static int
+batch_idle(struct db_batch *b)
+{
+	int rc;
+
+	pthread_mutex_lock(&b->mu);
+	while (b->busy)
+		pthread_cond_wait(&b->cv, &b->mu);
+	rc = b->rc;
+	b->rc = 0;
+	pthread_mutex_unlock(&b->mu);
+	if (rc != 0)
+		b->err = b->jerr;
 	return rc;
+}
+
+static void
+batch_start(struct db_batch *b, bool commit, bool abort)
+{
+	pthread_mutex_lock(&b->mu);
+	b->fill = 1 - b->fill;
+	b->commit = commit;
+	b->abort = abort;
+	b->busy = true;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+int
+db_batch_submit(struct db_batch *b, bool commit)
+{
+	/* sorted here, while the thread may still write the batch before */
+	int sorted, rc;
+
+	sorted = defer_order(&b->bufs[b->fill], &b->err);
+	rc = batch_idle(b);
+
+	if (rc == 0 && sorted != 0) {
+		/* nothing lost yet, but this batch cannot be written: as a failure of it */
+		if (b->open) {
+			batch_start(b, false, true);
+			batch_idle(b);
+		}
+		rc = sorted;
+	}
+	if (rc != 0) {
+		/* the transaction is gone: so is what was added to it since */
+		b->bufs[b->fill].n = b->bufs[b->fill].alen = 0;
+		return rc;
+	}
+	batch_start(b, commit, false);
+	return 0;
+}
+
+int
+db_batch_wait(struct db_batch *b)
+{
+	return batch_idle(b);
+}
+
+int
+db_batch_abort(struct db_batch *b)
+{
+	int rc = batch_idle(b);
+
+	b->bufs[b->fill].n = b->bufs[b->fill].alen = 0;
+	batch_start(b, false, true);
+	batch_idle(b);
+	return rc;
+}
+
+void
+db_batch_close(struct db_batch *b)
+{
+	if (b == NULL)
+		return;
+	(void)db_batch_abort(b);
+	pthread_mutex_lock(&b->mu);
+	b->quit = true;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	defer_free(&b->bufs[0]);
+	defer_free(&b->bufs[1]);
+	free(b);
+}
+
+bool
+db_batch_full(const struct db_batch *b)
+{
+	return defer_full(&b->bufs[b->fill], 0);
+}
+
+int
+db_batch_put(struct db_batch *b, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn)
+{
+	int rc;
+
+	if ((rc = key_fits(b->db, &b->err, k, kn, "put")) != 0 ||
+	    (rc = val_fits(b->db, &b->err, k, kn, vn)) != 0)
+		return rc;
+	return defer_push(&b->bufs[b->fill], &b->err, k, kn, v, vn, 0);
+}
+
+int
+db_batch_kill(struct db_batch *b, const uint8_t *k, size_t kn, enum db_kill_mode mode)
+{
+	int rc;
+
+	if ((rc = key_fits(b->db, &b->err, k, kn, "kill")) != 0)
+		return rc;
+	if (mode != DB_KILL_TREE && mode != DB_KILL_NODE && mode != DB_KILL_DESC)
+		return jk_errf(&b->err, JK_EUSAGE, "unknown kill mode %d", (int)mode);
+	return defer_push(&b->bufs[b->fill], &b->err, k, kn, NULL, 0, (uint8_t)(1 + mode));
+}
+
+const struct jk_err *
+db_batch_err(const struct db_batch *b)
+{
+	return &b->err;
 }

@@ -119,18 +119,49 @@ int db_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mod
  * Deferred updates, for applying many at once (a restore): db_defer_put and
  * db_defer_kill check an update as db_put and db_kill do -- one they would
  * refuse is refused here -- and record it in t without applying it.
- * db_defer_flush applies what is recorded, sorted by key between kills (a
- * kill ends a run: the sets before it are applied, then the kill), so the
- * database pages are visited in order; of several sets of one key in a run
- * only the last is written.  The result is the same as applying the updates
- * in the order given.  db_txn_commit flushes first (a flush error aborts the
- * transaction and is returned); db_txn_abort drops them; past 200000 updates
+ * db_defer_flush applies what is recorded walking the keys once in order (a
+ * kill reaches only its key or the keys below it, which follow it), so the
+ * database pages are visited in order; of several sets of one key only the
+ * last is written, and none that a later kill undoes.  The result is the
+ * same as applying the updates in the order given.  db_txn_commit flushes first (a flush error aborts the
+ * transaction and is returned); db_txn_abort drops them; past 262144 updates
  * or 64 MiB they are flushed into the transaction as they come, so memory
  * stays bounded.  Reads in t do not see updates not yet flushed.
  */
 int db_defer_put(struct db_txn *t, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn);
 int db_defer_kill(struct db_txn *t, const uint8_t *k, size_t kn, enum db_kill_mode mode);
 int db_defer_flush(struct db_txn *t);
+
+/*
+ * A batch writer: deferred updates written by a thread of its own, so the
+ * caller goes on (reading a journal) while the last batch is written.  The
+ * caller fills a batch with db_batch_put / db_batch_kill, checked as db_put
+ * and db_kill check (a refused update changes nothing; the message is on
+ * the batch).  db_batch_submit hands the batch to the thread, which writes
+ * it as db_defer_flush does into its write transaction on db (begun when
+ * needed) and, with commit, commits; the caller has a new, empty batch at
+ * once.  Submit first waits for the job before it and returns that job's
+ * outcome: after a failure (message: db_batch_err) the thread's
+ * transaction is aborted, the batch filled since is dropped and nothing is
+ * handed over; the next submit starts afresh.  db_batch_wait waits for the
+ * job in hand and returns its outcome.  db_batch_abort waits, drops the
+ * batch being filled and aborts the thread's transaction; it returns the
+ * outcome of the job it waited for.  db_batch_full: the batch being filled
+ * is at the bound of 262144 updates or 64 MiB (submit it without commit to
+ * keep memory bounded).  While a batch writer is open, the handle db is its
+ * own: no other transaction on it, no db_err reading.  db_batch_close
+ * aborts what is not committed.
+ */
+struct db_batch;
+int db_batch_open(struct jk_db *db, struct db_batch **out);
+void db_batch_close(struct db_batch *b);
+int db_batch_put(struct db_batch *b, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn);
+int db_batch_kill(struct db_batch *b, const uint8_t *k, size_t kn, enum db_kill_mode mode);
+bool db_batch_full(const struct db_batch *b);
+int db_batch_submit(struct db_batch *b, bool commit);
+int db_batch_wait(struct db_batch *b);
+int db_batch_abort(struct db_batch *b);
+const struct jk_err *db_batch_err(const struct db_batch *b);
 
 /* $DATA: 0 none, 1 value, 10 descendants, 11 both. */
 int db_data(struct db_txn *t, const uint8_t *k, size_t kn, int *data);

@@ -247,25 +247,24 @@ jk_db_release(struct jk *j, struct jk_db *db)
 
 /* ---- applying records ---------------------------------------------------------- */
 
-static int
-apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err, bool defer)
+static const enum db_kill_mode kill_modes[] = {
+	[JRN_KILL] = DB_KILL_TREE, [JRN_KILLDESC] = DB_KILL_DESC, [JRN_ZKILL] = DB_KILL_NODE,
+};
+
+int
+jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
 {
-	static const enum db_kill_mode modes[] = {
-		[JRN_KILL] = DB_KILL_TREE, [JRN_KILLDESC] = DB_KILL_DESC, [JRN_ZKILL] = DB_KILL_NODE,
-	};
 	int rc = 0;
 
 	switch (r->type) {
 	case JRN_SET:
 	case JRN_INCR:
-		rc = defer ? db_defer_put(t, r->key, r->keylen, r->val, r->vallen) :
-		    db_put(t, r->key, r->keylen, r->val, r->vallen);
+		rc = db_put(t, r->key, r->keylen, r->val, r->vallen);
 		break;
 	case JRN_KILL:
 	case JRN_KILLDESC:
 	case JRN_ZKILL:
-		rc = defer ? db_defer_kill(t, r->key, r->keylen, modes[r->type]) :
-		    db_kill(t, r->key, r->keylen, modes[r->type], NULL, NULL, NULL);
+		rc = db_kill(t, r->key, r->keylen, kill_modes[r->type], NULL, NULL, NULL);
 		break;
 	default:
 		return 0;
@@ -276,15 +275,26 @@ apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err, bool de
 }
 
 int
-jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
+jk_batch_rec(struct db_batch *b, const struct jrn_rec *r, struct jk_err *err)
 {
-	return apply_rec(t, r, err, false);
-}
+	int rc = 0;
 
-int
-jk_defer_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err)
-{
-	return apply_rec(t, r, err, true);
+	switch (r->type) {
+	case JRN_SET:
+	case JRN_INCR:
+		rc = db_batch_put(b, r->key, r->keylen, r->val, r->vallen);
+		break;
+	case JRN_KILL:
+	case JRN_KILLDESC:
+	case JRN_ZKILL:
+		rc = db_batch_kill(b, r->key, r->keylen, kill_modes[r->type]);
+		break;
+	default:
+		return 0;
+	}
+	if (rc != 0 && err != NULL)
+		*err = *db_batch_err(b);
+	return rc;
 }
 
 /*

@@ -96,7 +96,7 @@ int jk_status(struct jk *j, struct jrn_status *st);
  * recovery.  Non-update records are ignored (0).
  */
 int jk_apply_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err);
-/* The same as a deferred update (db_defer_put / db_defer_kill): applied, sorted, at the commit. */
-int jk_defer_rec(struct db_txn *t, const struct jrn_rec *r, struct jk_err *err);
+/* The same into a batch writer (db_batch_put / db_batch_kill): written, sorted, by its thread. */
+int jk_batch_rec(struct db_batch *b, const struct jrn_rec *r, struct jk_err *err);
 
 #endif

@@ -18,12 +18,18 @@
  * A transaction is applied by reading its records again from its first
  * one (a second reader on the same file), so nothing is buffered.
  *
- * BATCHES (without journaling the updates): every target has one LMDB
- * write transaction open; after RST_BATCH updates, between units, all
- * commit, and `batch_from` moves to the next record.  Invariants:
+ * BATCHES (without journaling the updates): every target has a batch
+ * writer (db_batch_*, a thread that sorts and writes a batch while the
+ * next one is read); after RST_BATCH updates, between units, every
+ * target's batch is handed over for commit, and `batch_from` moves to the
+ * next record.  The outcome of a target's commit is known at its next
+ * hand-over or when the engine waits for its writer (drain): until then
+ * its applied counts are "in flight".  Invariants:
  *
  *	1. Every target holds exactly the units before batch_from plus,
- *	   uncommitted, those from batch_from to the current place.
+ *	   uncommitted, those from batch_from to the current place, once its
+ *	   writer is drained; a target whose commit failed is marked, and
+ *	   the restore record goes back to where its lost batch began.
  *	2. batch_from is never inside a journal transaction.
  *	3. Counts per source database are split the same way (committed /
  *	   pending), and so is the list of incomplete transactions.
@@ -69,6 +75,7 @@ struct src {
 	int tgt;		/* index in e->tgts, -1: not selected */
 	uint64_t applied, filtered, skipped;		/* committed */
 	uint64_t p_applied, p_filtered, p_skipped;	/* in the open batch */
+	uint64_t f_applied;		/* in a batch its target's writer thread is committing */
 	char name[GREF_NAME_MAX + 1];	/* the last global name looked at ... */
 	size_t namelen;
 	bool name_sel;			/* ... and whether it is selected */
@@ -78,7 +85,10 @@ struct src {
 struct tgt {
 	char *path;
 	struct jk_db *db;	/* own (db_open), or borrowed from the instance when journaled */
-	struct db_txn *txn;
+	struct db_batch *bw;	/* writes the batches (without journaling) */
+	bool dirty;		/* updates in the open batch */
+	bool inflight;		/* a batch handed to bw for commit, outcome not known yet ... */
+	struct rst_pos flight_from;	/* ... which began here */
 	struct dblock *lock;
 	bool ready;
 	int error;		/* updates stopped by this error */
@@ -159,6 +169,7 @@ struct eng {
 	struct rst_pos fail_pos;
 	bool fail_started;	/* the start latch at fail_pos */
 	struct jk_err commit_err;	/* the last failed batch commit */
+	int lost_rc;		/* a writer failed inside a unit: for the next commit to return */
 	/* progress */
 	uint64_t last_ns;
 	unsigned tick;
@@ -425,9 +436,9 @@ tgt_ready(struct eng *e, struct tgt *t, struct jk_err *err)
 static void
 tgt_close(struct eng *e, struct tgt *t)
 {
-	if (t->txn != NULL)
-		db_txn_abort(t->txn);
-	t->txn = NULL;
+	db_batch_close(t->bw);	/* aborts what is not committed */
+	t->bw = NULL;
+	t->dirty = t->inflight = false;
 	if (!e->journaled)
 		db_close(t->db);
 	t->db = NULL;
@@ -438,9 +449,21 @@ tgt_close(struct eng *e, struct tgt *t)
 
 /* ---- commits --------------------------------------------------------------------------- */
 
-/* Pending counts of the sources written to target ti (or all, ti -1) become committed, or skipped. */
+/* What becomes of the updates of a batch. */
+enum fate {
+	F_APPLIED,	/* committed (journaled units, dry runs) */
+	F_FLIGHT,	/* handed to the target's writer for commit */
+	F_LANDED,	/* the writer's commit succeeded */
+	F_LOST,		/* the writer failed: the batch in flight and the open one are lost */
+};
+
+/*
+ * The counts of the sources written to target ti (all, ti -1): filtered
+ * and skipped of the open batch are final whatever the fate; applied ones
+ * go where the fate says.
+ */
 static void
-settle_counts(struct eng *e, bool committed, int ti)
+settle_counts(struct eng *e, int ti, enum fate to)
 {
 	size_t i;
 
@@ -449,14 +472,82 @@ settle_counts(struct eng *e, bool committed, int ti)
 
 		if (ti >= 0 && s->tgt != ti)
 			continue;
-		if (committed)
+		switch (to) {
+		case F_APPLIED:
 			s->applied += s->p_applied;
-		else
-			s->skipped += s->p_applied;
+			break;
+		case F_FLIGHT:
+			s->f_applied += s->p_applied;
+			break;
+		case F_LANDED:
+			s->applied += s->f_applied;
+			s->f_applied = 0;
+			continue;	/* the open batch is not concerned */
+		case F_LOST:
+			s->skipped += s->f_applied + s->p_applied;
+			s->f_applied = 0;
+			break;
+		}
 		s->filtered += s->p_filtered;
 		s->skipped += s->p_skipped;
 		s->p_applied = s->p_filtered = s->p_skipped = 0;
 	}
+}
+
+static void set_tgt_error(struct tgt *t, int code, const char *msg);
+
+/*
+ * Target ti's writer failed with code: the batch it was committing (from
+ * flight_from) or, with none, the open batch (from batch_from) on is lost.
+ * The target is marked and the restore record will point back there.  The
+ * first such error of a commit goes to e->commit_err.
+ */
+static void
+batch_lost(struct eng *e, size_t ti, int code, int *first)
+{
+	struct tgt *t = &e->tgts[ti];
+	struct rst_pos from = t->inflight ? t->flight_from : e->batch_from;
+	char msg[JK_ERR_MSG_MAX + 256];
+
+	snprintf(msg, sizeof msg, "%s; its updates from offset %" PRIu64 " of %s on were lost",
+	    db_batch_err(t->bw)->msg, from.off, fpath(e, from.fi));
+	set_tgt_error(t, code, msg);
+	settle_counts(e, (int)ti, F_LOST);
+	t->inflight = t->dirty = false;
+	if (!e->repair_set || rst_pos_cmp(from, e->repair) < 0)
+		e->repair = from;
+	e->repair_set = true;
+	if (first != NULL && *first == 0) {
+		*first = code;
+		jk_errf(&e->commit_err, code, "%s", msg);
+	}
+}
+
+/* Target ti's writer took a new job: the commit before it, if any, succeeded. */
+static void
+batch_landed(struct eng *e, size_t ti)
+{
+	if (e->tgts[ti].inflight)
+		settle_counts(e, (int)ti, F_LANDED);
+	e->tgts[ti].inflight = false;
+}
+
+/* Wait for every writer: each commit in flight landed or was lost (the first error returned). */
+static int
+drain(struct eng *e)
+{
+	int rc = 0, k;
+	size_t i;
+
+	for (i = 0; i < e->ntgts; i++) {
+		if (e->tgts[i].bw == NULL)
+			continue;
+		if ((k = db_batch_wait(e->tgts[i].bw)) == 0)
+			batch_landed(e, i);
+		else
+			batch_lost(e, i, k, &rc);
+	}
+	return rc;
 }
 
 /* Forget the open batch: abort every transaction, drop pending counts and incomplete transactions. */
@@ -465,10 +556,11 @@ abort_batch(struct eng *e)
 {
 	size_t i;
 
+	(void)drain(e);	/* the batches before: committed or marked lost */
 	for (i = 0; i < e->ntgts; i++) {
-		if (e->tgts[i].txn != NULL)
-			db_txn_abort(e->tgts[i].txn);
-		e->tgts[i].txn = NULL;
+		if (e->tgts[i].bw != NULL)
+			(void)db_batch_abort(e->tgts[i].bw);
+		e->tgts[i].dirty = false;
 	}
 	for (i = 0; i < e->nsrcs; i++)
 		e->srcs[i].p_applied = e->srcs[i].p_filtered = e->srcs[i].p_skipped = 0;
@@ -509,42 +601,35 @@ norm_pos(const struct eng *e, struct rst_pos pos)
 }
 
 /*
- * Commit the open batch; the next one starts at next.  A target whose
- * commit fails is marked (its batch is lost: the restore record will point
- * back at batch_from) and the return is that error, its message in
+ * Commit the open batch; the next one starts at next.  Each target's batch
+ * goes to its writer; with wait, the writers are drained.  A target whose
+ * writer reports a failure (of this commit, or of the one before) is
+ * marked (batch_lost) and the return is that error, its message in
  * e->commit_err.
  */
 static int
-commit_batch(struct eng *e, struct rst_pos next, bool started)
+commit_batch(struct eng *e, struct rst_pos next, bool started, bool wait)
 {
-	char msg[JK_ERR_MSG_MAX + 256];
-	int rc = 0, k;
+	int rc = e->lost_rc, k;
 	size_t i;
 
+	e->lost_rc = 0;
 	for (i = 0; i < e->ntgts; i++) {
 		struct tgt *t = &e->tgts[i];
 
-		if (t->txn == NULL)
+		if (!t->dirty)
 			continue;
-		k = db_txn_commit(t->txn);
-		t->txn = NULL;
-		if (k == 0) {
-			settle_counts(e, true, (int)i);
+		if ((k = db_batch_submit(t->bw, true)) != 0) {
+			batch_lost(e, i, k, &rc);
 			continue;
 		}
-		snprintf(msg, sizeof msg, "%s; its updates from offset %" PRIu64 " of %s on were lost",
-		    db_err(t->db)->msg, e->batch_from.off, fpath(e, e->batch_from.fi));
-		set_tgt_error(t, k, msg);
-		settle_counts(e, false, (int)i);
-		if (!e->repair_set || rst_pos_cmp(e->batch_from, e->repair) < 0)
-			e->repair = e->batch_from;
-		e->repair_set = true;
-		if (rc == 0) {
-			rc = k;
-			jk_errf(&e->commit_err, k, "%s", msg);
-		}
+		batch_landed(e, i);
+		settle_counts(e, (int)i, F_FLIGHT);
+		t->dirty = false;
+		t->inflight = true;
+		t->flight_from = e->batch_from;
 	}
-	settle_counts(e, true, -1);	/* the rest: filtered, skipped, and sources without a batch */
+	settle_counts(e, -1, F_APPLIED);	/* the rest: journaled units, dry runs, filtered, skipped */
 	e->res->tx_complete += e->p_tx;
 	e->res->tx_rolledback += e->p_txrb;
 	e->p_tx = e->p_txrb = 0;
@@ -552,6 +637,8 @@ commit_batch(struct eng *e, struct rst_pos next, bool started)
 	e->batch_from = norm_pos(e, next);
 	e->batch_started = started;
 	e->batch_ninc = e->res->nincomplete;
+	if (wait && (k = drain(e)) != 0 && rc == 0)
+		rc = k;
 	return rc;
 }
 
@@ -566,7 +653,7 @@ unit_done(struct eng *e, struct pass *ps, struct rst_pos next)
 	if (ps->replay)
 		return 0;
 	if (e->journaled || e->dry || e->pending >= RST_BATCH || e->pending_bytes >= RST_BATCH_BYTES)
-		return commit_batch(e, next, ps->started);
+		return commit_batch(e, next, ps->started, false);
 	return 0;
 }
 
@@ -733,14 +820,22 @@ apply_update(struct eng *e, struct pass *ps, const struct jrn_rec *r, struct rst
 		if ((rc = apply_via_jk(e, t, r, &err)) != 0)
 			return db_error(e, s->tgt, u, rc, err.msg);
 	} else {
-		if (t->txn == NULL && (rc = db_txn_begin(t->db, true, &t->txn)) != 0)
+		if (t->bw == NULL && (rc = db_batch_open(t->db, &t->bw)) != 0)
 			return db_error(e, s->tgt, u, rc, db_err(t->db)->msg);
-		if ((rc = jk_defer_rec(t->txn, r, &err)) != 0)
+		if ((rc = jk_batch_rec(t->bw, r, &err)) != 0)
 			return db_error(e, s->tgt, u, rc, err.msg);
+		t->dirty = true;
 	}
 	s->p_applied++;
 	e->pending++;
 	e->pending_bytes += r->keylen + r->vallen;
+	if (!e->journaled && db_batch_full(t->bw)) {
+		/* a transaction larger than a batch: into the writer's transaction, uncommitted */
+		if ((rc = db_batch_submit(t->bw, false)) == 0)
+			batch_landed(e, (size_t)s->tgt);
+		else
+			batch_lost(e, (size_t)s->tgt, rc, &e->lost_rc);
+	}
 	return 0;
 }
 
@@ -1223,7 +1318,7 @@ take_back(struct eng *e, struct pass *ps)
 				return P_FATAL;
 			}
 		}
-		if (commit_batch(e, e->fail_pos, started) != 0) {
+		if (commit_batch(e, e->fail_pos, started, false) != 0) {
 			e->res->err = e->commit_err;
 			e->next = e->batch_from;
 			return P_FATAL;
@@ -1541,7 +1636,7 @@ rst_run(const struct rst_plan *plan, const struct rst_hooks *hooks, struct rst_r
 	}
 	if (o == P_FATAL) {
 		abort_batch(&e);
-	} else if (commit_batch(&e, e.next, started) != 0 && plan->db_errors == RST_ABORT &&
+	} else if (commit_batch(&e, e.next, started, true) != 0 && plan->db_errors == RST_ABORT &&
 	    o != P_DBERR && o != P_JRNERR) {
 		res->err = e.commit_err;
 		o = P_DBERR;

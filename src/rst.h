@@ -41,8 +41,9 @@
  * its commit, so memory does not grow with a transaction's size.
  *
  * APPLYING.  Without plan.journal_updates (the default) each target is
- * opened directly (db_open) and written in one LMDB write transaction per
- * batch; every target commits together after RST_BATCH updates, when the
+ * opened directly (db_open) and written by a batch writer (db_batch_*, a
+ * thread of its own), one LMDB write transaction per batch; every target's
+ * batch is handed over for commit together after RST_BATCH updates, when the
  * run stops, and at the end, and only between journal units (an update
  * outside a transaction, or a whole transaction), so a commit never holds
  * half a journal transaction.  The targets are flushed (db_sync) before the
@@ -103,7 +104,7 @@
 #include "buf.h"
 #include "err.h"
 
-#define RST_BATCH	100000	/* updates per LMDB commit ... */
+#define RST_BATCH	200000	/* updates per LMDB commit ... */
 #define RST_BATCH_BYTES	(64u << 20)	/* ... or bytes of keys and values */
 #define RST_RECORD	"state/restore.yaml"
 

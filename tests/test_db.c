@@ -113,6 +113,34 @@ dump(struct jk_db *db)
 	return (char *)out.data;
 }
 
+/* The same for keys that are not global references: hex bytes. */
+static char *
+dump_raw(struct jk_db *db)
+{
+	struct buf out = BUF_INIT;
+	struct db_txn *t;
+	struct jk_key k;
+	const uint8_t *v;
+	size_t vn, i;
+	int rc;
+
+	must(db, db_txn_begin(db, false, &t), "begin");
+	k.len = 0;
+	while ((rc = db_query(t, k.b, k.len, 1, &k)) == 0) {
+		must(db, db_get(t, k.b, k.len, &v, &vn), "get");
+		for (i = 0; i < k.len; i++)
+			buf_addf(&out, "%02x", k.b[i]);
+		buf_addc(&out, '=');
+		buf_add(&out, v, vn);
+		buf_addc(&out, '\n');
+	}
+	assert_int_equal(rc, JK_ENOTFOUND);
+	db_txn_abort(t);
+	if (out.data == NULL)
+		return strdup("");
+	return (char *)out.data;
+}
+
 static void
 assert_dump(struct jk_db *db, const char *want)
 {
@@ -1164,11 +1192,14 @@ random_key(char *text, size_t n)
 	static const char *const names[] = { "A", "ABCDEFGHIJ", "ABCDEFGHIK" };
 	const char *name = names[rng() % 3];
 
-	switch (rng() % 3) {
-	case 0:
+	switch (rng() % 16) {
+	case 15:
+		snprintf(text, n, "^%s", name);
+		break;
+	case 0: case 1: case 2: case 3: case 4:
 		snprintf(text, n, "^%s(%u)", name, (unsigned)(rng() % 40));
 		break;
-	case 1:
+	case 5: case 6: case 7: case 8: case 9:
 		snprintf(text, n, "^%s(%u,%u)", name, (unsigned)(rng() % 40), (unsigned)(rng() % 5));
 		break;
 	default:
@@ -1179,14 +1210,36 @@ random_key(char *text, size_t n)
 }
 
 /*
+ * Raw keys that are prefixes of one another and differ only in trailing
+ * zero bytes ("k", "k\0", "k\0\0\1"...): the database takes any bytes, and
+ * the sort pads keys with zeros, so these tie on padded bytes and must be
+ * put in order by length.
+ */
+static struct jk_key
+raw_key(char *text, size_t n)
+{
+	static const uint8_t alpha[] = { 0, 0, 0, 1, 'k' };
+	struct jk_key k;
+	size_t len = 1 + rng() % 20, i;
+
+	k.b[0] = 'k';
+	for (i = 1; i < len; i++)
+		k.b[i] = alpha[rng() % sizeof alpha];
+	k.len = len;
+	snprintf(text, n, "raw key of %zu bytes", len);
+	return k;
+}
+
+/*
  * Random puts and kills of the three kinds, applied in order to one database
  * and deferred in another, committing at random points: the two must hold
- * the same nodes.  Sorting by key between kills keeps each key's order.
+ * the same nodes after every commit.  Kills of every kind at every level,
+ * whole globals included, meet sets before and after them in one batch.
  */
 static void
-test_deferred_updates_give_the_same_database_as_applying_in_order(void **state)
+deferred_against_in_order(struct fx *fx, struct jk_key (*key)(char *, size_t), char *(*dumpf)(struct jk_db *),
+    int rounds, int most)
 {
-	struct fx *fx = *state;
 	struct jk_db *db2;
 	struct db_txn *t1, *t2;
 	struct jk_err err;
@@ -1198,11 +1251,11 @@ test_deferred_updates_give_the_same_database_as_applying_in_order(void **state)
 	snprintf(dir2, sizeof dir2, "%s/db2", fx->top);
 	assert_int_equal(db_create(dir2, &err), 0);
 	assert_int_equal(db_open(dir2, 0, &db2, &err), 0);
-	for (round = 0; round < 40; round++) {
+	for (round = 0; round < rounds; round++) {
 		must(fx->db, db_txn_begin(fx->db, true, &t1), "begin 1");
 		must(db2, db_txn_begin(db2, true, &t2), "begin 2");
-		for (i = (int)(rng() % 400); i > 0; i--) {
-			k = random_key(text, sizeof text);
+		for (i = (int)(rng() % (unsigned)most); i > 0; i--) {
+			k = key(text, sizeof text);
 			op = (int)(rng() % 20);
 			if (op < 17) {
 				snprintf(val, sizeof val, "v%d.%d", round, i);
@@ -1223,14 +1276,125 @@ test_deferred_updates_give_the_same_database_as_applying_in_order(void **state)
 		}
 		must(fx->db, db_txn_commit(t1), "commit 1");
 		must(db2, db_txn_commit(t2), "commit 2");
+		a = dumpf(fx->db);
+		b = dumpf(db2);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
 	}
-	a = dump(fx->db);
-	b = dump(db2);
+	a = dumpf(fx->db);
 	assert_true(strlen(a) > 100);
-	assert_string_equal(a, b);
 	free(a);
-	free(b);
 	db_close(db2);
+}
+
+static void
+test_deferred_updates_give_the_same_database_as_applying_in_order(void **state)
+{
+	deferred_against_in_order(*state, random_key, dump, 120, 400);
+}
+
+static void
+test_deferred_raw_keys_that_tie_on_padding_keep_their_order(void **state)
+{
+	deferred_against_in_order(*state, raw_key, dump_raw, 60, 600);
+}
+
+/*
+ * The batch writer against updates applied in order: batches handed over
+ * with and without a commit at random points, some dropped (db_batch_abort
+ * against an abort of the same updates), the database read through a
+ * second handle after each commit.
+ */
+static void
+test_batch_writer_gives_the_same_database_as_applying_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct jk_db *db2, *rd;
+	struct db_batch *b;
+	struct db_txn *t1;
+	struct jk_err err;
+	struct jk_key k;
+	char dir2[PATH_MAX + 8], text[64], val[32];
+	char *x, *y;
+	int round, i, op;
+
+	snprintf(dir2, sizeof dir2, "%s/db2", fx->top);
+	assert_int_equal(db_create(dir2, &err), 0);
+	assert_int_equal(db_open(dir2, 0, &db2, &err), 0);
+	assert_int_equal(db_open(dir2, DB_RDONLY, &rd, &err), 0);
+	must(db2, db_batch_open(db2, &b), "batch open");
+	for (round = 0; round < 150; round++) {
+		must(fx->db, db_txn_begin(fx->db, true, &t1), "begin 1");
+		for (i = (int)(rng() % 600); i > 0; i--) {
+			k = random_key(text, sizeof text);
+			op = (int)(rng() % 20);
+			if (op < 17) {
+				snprintf(val, sizeof val, "v%d.%d", round, i);
+				must(fx->db, db_put(t1, k.b, k.len, (const uint8_t *)val, strlen(val)), text);
+				assert_int_equal(db_batch_put(b, k.b, k.len, (const uint8_t *)val, strlen(val)), 0);
+			} else {
+				enum db_kill_mode m = op == 17 ? DB_KILL_TREE : op == 18 ? DB_KILL_NODE : DB_KILL_DESC;
+
+				must(fx->db, db_kill(t1, k.b, k.len, m, NULL, NULL, NULL), text);
+				assert_int_equal(db_batch_kill(b, k.b, k.len, m), 0);
+			}
+			if (rng() % 150 == 0)	/* a part, into the writer's open transaction */
+				assert_int_equal(db_batch_submit(b, false), 0);
+		}
+		if (rng() % 7 == 0) {
+			db_txn_abort(t1);
+			assert_int_equal(db_batch_abort(b), 0);
+			continue;
+		}
+		must(fx->db, db_txn_commit(t1), "commit 1");
+		assert_int_equal(db_batch_submit(b, true), 0);
+		if (rng() % 3 != 0)
+			continue;	/* compared later, with the next batch in the writer's hands */
+		assert_int_equal(db_batch_wait(b), 0);
+		x = dump(fx->db);
+		y = dump(rd);
+		assert_string_equal(x, y);
+		free(x);
+		free(y);
+	}
+	assert_int_equal(db_batch_wait(b), 0);
+	x = dump(fx->db);
+	y = dump(rd);
+	assert_string_equal(x, y);
+	assert_true(strlen(x) > 100);
+	free(x);
+	free(y);
+	db_batch_close(b);
+	db_close(rd);
+	db_close(db2);
+}
+
+/* A refused update changes nothing and says why on the batch; what is not committed at close is dropped. */
+static void
+test_batch_writer_checks_and_close(void **state)
+{
+	struct fx *fx = *state;
+	struct db_batch *b;
+	struct jk_key k = K("^C(1)");
+	static uint8_t big[JK_VAL_MAX + 1];
+
+	must(fx->db, db_batch_open(fx->db, &b), "batch open");
+	assert_int_equal(db_batch_put(b, k.b, 0, big, 1), JK_EUSAGE);
+	assert_non_null(strstr(db_batch_err(b)->msg, "empty key"));
+	assert_int_equal(db_batch_put(b, k.b, k.len, big, sizeof big), JK_ELIMIT);
+	assert_non_null(strstr(db_batch_err(b)->msg, "over the limit"));
+	assert_int_equal(db_batch_kill(b, k.b, k.len, (enum db_kill_mode)9), JK_EUSAGE);
+	assert_int_equal(db_batch_put(b, k.b, k.len, (const uint8_t *)"one", 3), 0);
+	assert_int_equal(db_batch_submit(b, true), 0);
+	assert_int_equal(db_batch_put(b, k.b, k.len, (const uint8_t *)"two", 3), 0);
+	assert_int_equal(db_batch_submit(b, false), 0);	/* written, not committed */
+	assert_int_equal(db_batch_put(b, k.b, k.len, (const uint8_t *)"three", 5), 0);
+	db_batch_close(b);
+	assert_value(fx->db, "^C(1)", "one");
+	/* the handle is free again */
+	must(fx->db, db_batch_open(fx->db, &b), "batch open again");
+	db_batch_close(b);
 }
 
 /* More deferred updates than are held go into the transaction as they come, still in order. */
@@ -1244,7 +1408,7 @@ test_deferred_updates_past_the_bound_are_flushed_in_order(void **state)
 	int i;
 
 	must(fx->db, db_txn_begin(fx->db, true, &t), "begin");
-	for (i = 0; i < 250000; i++) {
+	for (i = 0; i < 300000; i++) {
 		snprintf(text, sizeof text, "^B(%d)", i % 1000);
 		snprintf(val, sizeof val, "%d", i);
 		k = K(text);
@@ -1253,8 +1417,8 @@ test_deferred_updates_past_the_bound_are_flushed_in_order(void **state)
 	k = K("^B(999)");
 	must(fx->db, db_defer_kill(t, k.b, k.len, DB_KILL_TREE), "kill");
 	must(fx->db, db_txn_commit(t), "commit");
-	assert_value(fx->db, "^B(0)", "249000");
-	assert_value(fx->db, "^B(998)", "249998");
+	assert_value(fx->db, "^B(0)", "299000");
+	assert_value(fx->db, "^B(998)", "299998");
 	assert_value(fx->db, "^B(999)", NULL);
 }
 
@@ -1312,6 +1476,9 @@ main(void)
 		T(test_read_only_open_refuses_writes_and_reads),
 		T(test_sync_flushes_without_error),
 		T(test_deferred_updates_give_the_same_database_as_applying_in_order),
+		T(test_deferred_raw_keys_that_tie_on_padding_keep_their_order),
+		T(test_batch_writer_gives_the_same_database_as_applying_in_order),
+		T(test_batch_writer_checks_and_close),
 		T(test_deferred_updates_past_the_bound_are_flushed_in_order),
 		T(test_deferred_updates_are_checked_as_they_come),
 	};

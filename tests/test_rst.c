@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1206,6 +1207,85 @@ test_database_error_under_each_policy(void **state)
 	rst_plan_release(&q);
 }
 
+/*
+ * A target whose batch writer fails: a database on a 1 MiB tmpfs, where
+ * the writer cannot reserve room for its first transaction (root only;
+ * skipped where tmpfs cannot be mounted).  RST_CONTINUE: the other target
+ * gets everything, this one is marked with what was lost and from where,
+ * its updates counted skipped, and the restore record points back to
+ * where its lost batch began.  RST_ABORT: the run stops with the error.
+ */
+static void
+test_a_target_whose_writer_fails_is_marked_and_the_rest_goes_on(void **state)
+{
+	char mnt[4200], full[4300], ref[4200], ok[4200];
+	struct rst_plan p, q;
+	struct rst_result r;
+	size_t i, seen;
+	int rc;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(mnt, sizeof mnt, "%s/full", top);
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=1m") != 0) {
+		rmdir(mnt);
+		skip();
+	}
+	{
+		struct jk_db *dbs[NDB];
+		struct jk *j = open_inst(dbs);
+
+		workload(j, dbs, 200, NULL);
+		jk_close(j);
+	}
+	stop_journaling();
+	plan_new(&q);
+	fresh("wref", ref, sizeof ref);
+	plan_db(&q, live[1], ref, NULL);
+	rst_result_init(&r);
+	run_ok(&q, NULL, &r);
+
+	for (int pol = 0; pol < 2; pol++) {
+		snprintf(full, sizeof full, "%s/db%d", mnt, pol);
+		assert_int_equal(db_create(full, NULL), 0);
+		fresh(pol ? "wok1" : "wok0", ok, sizeof ok);
+		plan_new(&p);
+		plan_db(&p, live[0], full, NULL);
+		plan_db(&p, live[1], ok, NULL);
+		p.db_errors = pol ? RST_ABORT : RST_CONTINUE;
+		rc = rst_run(&p, NULL, &r);
+		if (pol == 0) {
+			if (rc != 0)
+				fail_msg("rst_run: %s", r.err.msg);
+			assert_same_db(ref, ok);
+			/* the restore record: back to the lost batch, the first one */
+			assert_non_null(r.next_path);
+			assert_string_equal(r.next_path, p.files.paths[0]);
+		} else {
+			assert_int_equal(rc, JK_EIO);
+			assert_int_equal(r.status, RST_ABORTED);
+			assert_non_null(strstr(r.err.msg, "were lost"));
+		}
+		for (i = 0, seen = 0; i < r.ndbs; i++) {
+			if (strcmp(r.dbs[i].source, live[0]) != 0)
+				continue;
+			seen++;
+			assert_int_equal(r.dbs[i].error, JK_EIO);
+			assert_non_null(strstr(r.dbs[i].errmsg, "were lost"));
+			assert_int_equal(r.dbs[i].applied, 0);
+			assert_true(r.dbs[i].skipped > 0);
+		}
+		assert_int_equal(seen, 1);
+		rst_plan_release(&p);
+	}
+	rst_result_release(&r);
+	rst_plan_release(&q);
+	assert_int_equal(umount(mnt), 0);
+	rmdir(mnt);
+}
+
 static void
 check_says(struct rst_plan *p, int code, const char *words)
 {
@@ -1844,6 +1924,7 @@ main(void)
 		T(test_a_database_another_process_writes_is_refused),
 		T(test_switch_first_and_journaled_updates),
 		T(test_plan_describes_itself),
+		T(test_a_target_whose_writer_fails_is_marked_and_the_rest_goes_on),
 		T(test_a_rollback_in_the_journal_discards_its_transaction),
 		T(test_an_update_naming_an_unmapped_database_is_a_journal_error),
 		T(test_canonical_directory_names),
