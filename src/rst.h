@@ -104,7 +104,7 @@
 #include "buf.h"
 #include "err.h"
 
-#define RST_BATCH	200000	/* updates per LMDB commit ... */
+#define RST_BATCH	100000	/* updates per LMDB commit ... */
 #define RST_BATCH_BYTES	(64u << 20)	/* ... or bytes of keys and values */
 #define RST_RECORD	"state/restore.yaml"
 

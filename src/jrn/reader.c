@@ -70,7 +70,7 @@ map_file(struct jrn_reader *r)
  * go, so a reader's resident memory stays about two windows however large
  * the file.  Pages let go are read again from the page cache if needed.
  */
-#define WINDOW	(32ull << 20)
+#define WINDOW	(8ull << 20)
 
 static void
 advance_window(struct jrn_reader *r)
