@@ -36,6 +36,14 @@ struct rst_bound {
 int rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
     struct jk_err *err);
 
+/*
+ * The same for a reader of the range that writes nothing (cvt.h): the
+ * files, the database list and patterns (the targets need not exist here),
+ * the points.  No instance is needed but for a start at the last restore.
+ */
+int rst_resolve_range(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    struct jk_err *err);
+
 /* Index of path in f (by path, else by file name), or -1. */
 long rst_files_find(const struct rst_files *f, const char *path);
 
