@@ -252,6 +252,8 @@ struct wtx {
 struct wr {
 	const struct rst_plan *p;
 	bool dirs;
+	char *const *globals;		/* with plan.all */
+	size_t nglobals;
 	int fd;
 	struct buf out;
 	struct cvt_write_result *res;
@@ -296,6 +298,35 @@ wr_eol(struct wr *w, bool record)
 	if (record)
 		w->lines_total++;
 	return w->out.len >= WRITE_FLUSH ? wr_flush(w) : 0;
+}
+
+/* A comment line: text that is not printable UTF-8 (a newline in a path) becomes '?'. */
+static int
+wr_comment(struct wr *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+wr_comment(struct wr *w, const char *fmt, ...)
+{
+	char m[JK_ERR_MSG_MAX + 64];
+	const uint8_t *p = (const uint8_t *)m;
+	size_t n, i, k;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	n = strlen(m);
+	if (buf_add(&w->out, "# ", 2) != 0)
+		return nomem(w->err);
+	for (i = 0; i < n; i += k) {
+		if ((k = graphic(p + i, n - i)) == 0) {
+			k = 1;
+			if (buf_addc(&w->out, '?') != 0)
+				return nomem(w->err);
+		} else if (buf_add(&w->out, p + i, k) != 0)
+			return nomem(w->err);
+	}
+	return wr_eol(w, false);
 }
 
 static int
@@ -369,14 +400,16 @@ map_get(struct wr *w, uint32_t num)
 
 /* Whether the update is selected: its database, then its global. */
 static bool
-wselected(struct wsrc *s, const struct jrn_rec *r)
+wselected(const struct wr *w, struct wsrc *s, const struct jrn_rec *r)
 {
+	char *const *pats = s->entry ? s->entry->globals : w->globals;
+	size_t npats = s->entry ? s->entry->nglobals : w->nglobals;
 	const char *name;
 	size_t n, i;
 
 	if (!s->selected)
 		return false;
-	if (s->entry == NULL || s->entry->nglobals == 0)
+	if (npats == 0)
 		return true;
 	if (gref_key_name(r->key, r->keylen, &name, &n) != 0 || n > GREF_NAME_MAX)
 		return true;	/* written as the journal has it */
@@ -385,8 +418,8 @@ wselected(struct wsrc *s, const struct jrn_rec *r)
 	memcpy(s->last, name, n);
 	s->lastn = n;
 	s->last_sel = false;
-	for (i = 0; i < s->entry->nglobals && !s->last_sel; i++)
-		s->last_sel = gref_name_match(s->entry->globals[i], strlen(s->entry->globals[i]), name, n);
+	for (i = 0; i < npats && !s->last_sel; i++)
+		s->last_sel = gref_name_match(pats[i], strlen(pats[i]), name, n);
 	return s->last_sel;
 }
 
@@ -518,7 +551,7 @@ write_tx(struct wr *w, uint64_t end_off, const struct jrn_rec *commit)
 		}
 		if (!jrn_type_is_update(r.type) || !(r.flags & JRN_F_TX) || r.txid != w->tx.txid)
 			continue;
-		if ((s = map_get(w, r.dbnum)) == NULL || !wselected(s, &r)) {
+		if ((s = map_get(w, r.dbnum)) == NULL || !wselected(w, s, &r)) {
 			w->res->filtered++;
 			continue;
 		}
@@ -537,10 +570,8 @@ write_tx(struct wr *w, uint64_t end_off, const struct jrn_rec *commit)
 		return write_simple(w, "TCOMMIT", commit, w->tx.txid);
 	}
 	w->res->incomplete++;
-	if (buf_addf(&w->out, "# transaction %" PRIu64 " (offset %" PRIu64 " of %s) has no commit in the range",
-	    w->tx.txid, w->tx.begin.off, path) != 0)
-		return nomem(w->err);
-	return wr_eol(w, false);
+	return wr_comment(w, "transaction %" PRIu64 " (offset %" PRIu64 " of %s) has no commit in the range",
+	    w->tx.txid, w->tx.begin.off, path);
 }
 
 /* The transaction being read ends without its commit before end_off. */
@@ -614,11 +645,7 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 				break;
 			}
 			w->res->damaged = true;
-			if (buf_addf(&w->out, "# skipped: %s", jrn_chain_err(c)->msg) != 0) {
-				rc = nomem(w->err);
-				break;
-			}
-			if ((rc = wr_eol(w, false)) != 0)
+			if ((rc = wr_comment(w, "skipped: %s", jrn_chain_err(c)->msg)) != 0)
 				break;
 			if (bad + 1 == p->files.n)
 				break;
@@ -671,7 +698,7 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 			}
 			if (!started)
 				continue;
-			if (!wselected(s, &r)) {
+			if (!wselected(w, s, &r)) {
 				w->res->filtered++;
 				continue;
 			}
@@ -714,8 +741,8 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 }
 
 int
-cvt_write_plan_fd(const struct rst_plan *p, bool dirs, int fd, struct cvt_write_result *res,
-    struct jk_err *err)
+cvt_write_plan_fd(const struct rst_plan *p, const struct cvt_write_opts *o, int fd,
+    struct cvt_write_result *res, struct jk_err *err)
 {
 	struct cvt_write_result dummy;
 	struct rst_bound start, stop;
@@ -730,17 +757,26 @@ cvt_write_plan_fd(const struct rst_plan *p, bool dirs, int fd, struct cvt_write_
 		return rc;
 	memset(&w, 0, sizeof w);
 	w.p = p;
-	w.dirs = dirs;
+	w.dirs = o == NULL || !o->no_dirs;
+	if (o != NULL && p->all) {
+		w.globals = o->globals;
+		w.nglobals = o->nglobals;
+	}
+	for (i = 0; i < w.nglobals; i++)
+		if (!gref_pattern_valid(w.globals[i], strlen(w.globals[i])))
+			return jk_errf(err, JK_EUSAGE, "bad global pattern '%s': a global name starts with a letter, "
+			    "%%, * or ?, then letters, digits, *, ? or .", w.globals[i]);
 	w.fd = fd;
 	w.res = res;
 	w.err = err;
 	buf_init(&w.out);
-	if (buf_addf(&w.out, "%s %d\n", CVT_MAGIC, CVT_VERSION) != 0 ||
-	    buf_addf(&w.out, "# jrnkit common journal format (man jrnkit-common); %zu journal file%s from %s\n",
-	    p->files.n, p->files.n == 1 ? "" : "s", p->files.paths[0]) != 0) {
+	if (buf_addf(&w.out, "%s %d\n", CVT_MAGIC, CVT_VERSION) != 0) {
 		rc = nomem(err);
 		goto out;
 	}
+	if ((rc = wr_comment(&w, "jrnkit common journal format (man jrnkit-common): %zu journal file%s from %s",
+	    p->files.n, p->files.n == 1 ? "" : "s", p->files.paths[0])) != 0)
+		goto out;
 	if ((rc = wr_stream(&w, &start, &stop)) != 0)
 		goto out;
 	if (buf_addf(&w.out, "END %" PRIu64 "\n", w.lines_total) != 0) {
@@ -781,8 +817,8 @@ sync_dir_of(const char *path)
 }
 
 int
-cvt_write_plan(const struct rst_plan *p, bool dirs, const char *out, struct cvt_write_result *res,
-    struct jk_err *err)
+cvt_write_plan(const struct rst_plan *p, const struct cvt_write_opts *o, const char *out,
+    struct cvt_write_result *res, struct jk_err *err)
 {
 	struct buf tmp = BUF_INIT;
 	int fd, rc;
@@ -794,7 +830,7 @@ cvt_write_plan(const struct rst_plan *p, bool dirs, const char *out, struct cvt_
 		buf_release(&tmp);
 		return rc;
 	}
-	rc = cvt_write_plan_fd(p, dirs, fd, res, err);
+	rc = cvt_write_plan_fd(p, o, fd, res, err);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = jk_errno(err, errno, "cannot sync '%s'", buf_str(&tmp));
 	if (close(fd) != 0 && rc == 0)

@@ -105,26 +105,35 @@ struct cvt_write_result {
 	bool damaged;		/* a journal error was skipped (plan.jrn_errors RST_CONTINUE) */
 };
 
+struct cvt_write_opts {
+	bool no_dirs;			/* write no directory references */
+	char *const *globals;		/* with plan.all: only these globals (* and ?) of every database */
+	size_t nglobals;
+};
+
 /*
  * Write the records of plan p's range and selection to fd as a common-format
- * file (header, DIR lines before first use, records, END).  dirs=false
- * writes no directory references.  The plan is checked as rst_plan_check
- * does but for the instance's state and the targets (rst_resolve_range);
- * p->journal_updates, switch_first, db_errors, dry_run and rollback do not
- * apply.  Journal damage: RST_ABORT stops there (JK_ECORRUPT or JK_EIO,
- * message with file and offset; no END line is written, so the output
- * reads as cut short); RST_CONTINUE writes a comment line naming it and
- * goes on with the next file.  A torn tail ending the last file is the end
- * of the journal.  res may be NULL.
+ * file (header, DIR lines before first use, records, END).  o may be NULL
+ * (directory references, every global).  The plan is checked as
+ * rst_plan_check does but for the instance's state and the targets
+ * (rst_resolve_range): convert reads journals from anywhere, and the
+ * targets are only names here; journal_updates, switch_first, db_errors,
+ * dry_run and rollback do not apply.  A record's directory is its
+ * database's target (the source unless redirected).  Journal damage:
+ * RST_ABORT stops there (the chain's code, message with file and offset;
+ * no END line is written, so the output reads as cut short); RST_CONTINUE
+ * writes a comment line naming it and goes on with the next file.  A torn
+ * tail ending the last file is the end of the journal.  res may be NULL.
  */
-int cvt_write_plan_fd(const struct rst_plan *p, bool dirs, int fd, struct cvt_write_result *res,
-    struct jk_err *err);
+int cvt_write_plan_fd(const struct rst_plan *p, const struct cvt_write_opts *o, int fd,
+    struct cvt_write_result *res, struct jk_err *err);
 /*
  * The same into the file out, replaced atomically (out.tmp, fsync, rename):
- * on any error out is left as it was.
+ * on any error out is left as it was.  This is "write the records of this
+ * plan's range to a common-format file" (CLUMENU option 2).
  */
-int cvt_write_plan(const struct rst_plan *p, bool dirs, const char *out, struct cvt_write_result *res,
-    struct jk_err *err);
+int cvt_write_plan(const struct rst_plan *p, const struct cvt_write_opts *o, const char *out,
+    struct cvt_write_result *res, struct jk_err *err);
 
 /* Append one value or subscript string in the format's ZWR form (exact for any bytes, UTF-8 text). */
 int cvt_format_str(struct buf *out, const uint8_t *s, size_t n);
