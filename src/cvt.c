@@ -1352,7 +1352,7 @@ cvt_reader_ignored(const struct cvt_reader *r)
 
 /* A directory the source names (or none: path NULL). */
 struct asrc {
-	const char *key;	/* as the source gave it (borrowed): found by pointer first */
+	const char *key;	/* as the source gave it in this pass (borrowed): found by pointer first */
 	char *path;		/* owned copy; NULL for records naming none */
 	int tgt;		/* index in targets, -1 not selected */
 };
@@ -1401,13 +1401,23 @@ cvt_apply_result_release(struct cvt_apply_result *r)
 	cvt_apply_result_init(r);
 }
 
+/* A new pass: the source's strings of the last one are gone. */
+static void
+asrc_forget_keys(struct ap *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsrcs; i++)
+		a->srcs[i].key = NULL;
+}
+
 static int
 asrc_find(struct ap *a, const char *dir)
 {
 	struct asrc *v;
 	size_t i;
 
-	for (i = 0; i < a->nsrcs; i++)
+	for (i = 0; i < a->nsrcs && dir != NULL; i++)
 		if (a->srcs[i].key == dir)
 			return (int)i;
 	for (i = 0; i < a->nsrcs; i++)
@@ -1481,6 +1491,7 @@ check_pass(struct ap *a, struct cvt_rec *rec)
 	size_t ord = 0, oord = 0;
 	int rc;
 
+	asrc_forget_keys(a);
 	if ((rc = a->src->rewind(a->src->arg, a->err)) != 0)
 		return rc;
 	while ((rc = a->src->next(a->src->arg, rec, a->err)) == 0) {
@@ -1834,6 +1845,7 @@ apply_pass(struct ap *a, struct cvt_rec *rec)
 
 	a->res->records = 0;
 	a->res->done_line = 1;
+	asrc_forget_keys(a);
 	if ((rc = a->src->rewind(a->src->arg, a->err)) != 0)
 		return rc;
 	while ((rc = a->src->next(a->src->arg, rec, a->err)) == 0) {
