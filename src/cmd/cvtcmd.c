@@ -329,8 +329,8 @@ apply_failed(const struct cvt_apply_result *r, const char *name, const struct jk
 	if (r->done_line > 1)
 		warnx("%s: the units before line %lu are applied; reading the file again finishes the job",
 		    name, r->done_line);
-	else if (r->done_line == 1)
-		warnx("%s: nothing was applied", name);
+	else
+		warnx("%s: nothing was written", name);
 }
 
 /* ---- read ---------------------------------------------------------------------------------------- */
