@@ -584,31 +584,6 @@ tx_abandon(struct wr *w, bool started, uint64_t end_off)
 	return started ? write_tx(w, end_off, NULL) : 0;
 }
 
-static bool
-past(const struct rst_bound *b, const struct jrn_rec *r, struct rst_pos pos)
-{
-	switch (b->kind) {
-	case RST_LOCATION:
-		return rst_pos_cmp(pos, b->pos) >= 0;
-	case RST_TIME:
-		return r->time_us >= b->time_us;
-	case RST_SEQ:
-		return r->seq != 0 && r->seq >= b->seq;
-	default:
-		return false;
-	}
-}
-
-static bool
-tx_owns(const struct wtx *tx, const struct jrn_rec *r)
-{
-	if (r->txid != tx->txid)
-		return false;
-	if (r->type == JRN_TBEGIN || r->type == JRN_TCOMMIT || r->type == JRN_TROLLBACK)
-		return true;
-	return jrn_type_is_update(r->type) && (r->flags & JRN_F_TX);
-}
-
 /* The stream: the records of the plan's files from the start file on. */
 static int
 wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *stop)
@@ -667,13 +642,13 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 				break;
 			continue;
 		}
-		if (past(stop, &r, pos)) {
+		if (rst_bound_past(stop, &r, pos)) {
 			rc = tx_abandon(w, started, r.offset);
 			break;
 		}
-		if (!started && past(start, &r, pos))
+		if (!started && rst_bound_past(start, &r, pos))
 			started = true;
-		if (w->tx.active && !tx_owns(&w->tx, &r) && (rc = tx_abandon(w, started, r.offset)) != 0)
+		if (w->tx.active && !rst_tx_owns(w->tx.txid, &r) && (rc = tx_abandon(w, started, r.offset)) != 0)
 			break;
 		if (jrn_type_is_update(r.type)) {
 			if ((s = map_get(w, r.dbnum)) == NULL) {
