@@ -923,11 +923,7 @@ tx_touch(struct eng *e, struct pass *ps, int si)
 static bool
 tx_owns(const struct txscan *tx, const struct jrn_rec *r)
 {
-	if (r->txid != tx->txid)
-		return false;
-	if (r->type == JRN_TBEGIN || r->type == JRN_TCOMMIT || r->type == JRN_TROLLBACK)
-		return true;
-	return jrn_type_is_update(r->type) && (r->flags & JRN_F_TX);
+	return rst_tx_owns(tx->txid, r);
 }
 
 /*
@@ -982,16 +978,7 @@ tx_abandon(struct eng *e, struct pass *ps, uint64_t end_off)
 static bool
 past(const struct rst_bound *b, const struct jrn_rec *r, struct rst_pos pos)
 {
-	switch (b->kind) {
-	case RST_LOCATION:
-		return rst_pos_cmp(pos, b->pos) >= 0;
-	case RST_TIME:
-		return r->time_us >= b->time_us;
-	case RST_SEQ:
-		return r->seq != 0 && r->seq >= b->seq;
-	default:
-		return false;
-	}
+	return rst_bound_past(b, r, pos);
 }
 
 /* ---- progress ---------------------------------------------------------------------------- */

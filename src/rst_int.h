@@ -5,9 +5,11 @@
 #ifndef JK_RST_INT_H
 #define JK_RST_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jrn/format.h"
 #include "rst.h"
 
 /* A place in the stream: file index in plan.files, byte offset in it. */
@@ -32,8 +34,43 @@ struct rst_bound {
 	uint64_t seq;
 };
 
+/* Whether record r, at pos, is at or past bound b (rst.h, WHICH RECORDS); an edge never is. */
+static inline bool
+rst_bound_past(const struct rst_bound *b, const struct jrn_rec *r, struct rst_pos pos)
+{
+	switch (b->kind) {
+	case RST_LOCATION:
+		return rst_pos_cmp(pos, b->pos) >= 0;
+	case RST_TIME:
+		return r->time_us >= b->time_us;
+	case RST_SEQ:
+		return r->seq != 0 && r->seq >= b->seq;
+	default:
+		return false;
+	}
+}
+
+/* Whether r is part of transaction txid being read (database maps are nobody's). */
+static inline bool
+rst_tx_owns(uint64_t txid, const struct jrn_rec *r)
+{
+	if (r->txid != txid)
+		return false;
+	if (r->type == JRN_TBEGIN || r->type == JRN_TCOMMIT || r->type == JRN_TROLLBACK)
+		return true;
+	return jrn_type_is_update(r->type) && (r->flags & JRN_F_TX);
+}
+
 /* rst_plan_check, and the points it resolved. */
 int rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    struct jk_err *err);
+
+/*
+ * The same for a reader of the range that writes nothing (cvt.h): the
+ * files, the database list and patterns (the targets need not exist here),
+ * the points.  No instance is needed but for a start at the last restore.
+ */
+int rst_resolve_range(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
     struct jk_err *err);
 
 /* Index of path in f (by path, else by file name), or -1. */

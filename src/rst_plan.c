@@ -855,8 +855,9 @@ same_selection(const struct rst_db *a, const struct rst_db *b)
 	return true;
 }
 
-int
-rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err)
+/* The database list; need_targets: each target must hold a database here. */
+static int
+check_dbs(const struct rst_plan *p, bool need_targets, struct jk_err *err)
 {
 	size_t i, k;
 
@@ -877,7 +878,7 @@ rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err)
 				return jk_errf(err, JK_EUSAGE,
 				    "bad global pattern '%s' for %s: a global name starts with a letter, %%, * or ?, "
 				    "then letters, digits, *, ? or .", d->globals[k], d->source);
-		if (!db_exists(d->target)) {
+		if (need_targets && !db_exists(d->target)) {
 			if (strcmp(d->source, d->target) == 0)
 				return jk_errf(err, JK_ENOTFOUND,
 				    "No database exists in that directory: %s (redirect it to a directory that holds one)",
@@ -896,6 +897,12 @@ rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err)
 				    "select the same globals, or redirect one of them elsewhere",
 				    p->dbs[k].source, p->dbs[i].source, p->dbs[i].target);
 	return 0;
+}
+
+int
+rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err)
+{
+	return check_dbs(p, true, err);
 }
 
 int
@@ -1177,21 +1184,20 @@ out:
 	return rc;
 }
 
-int
-rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
-    struct jk_err *err)
+/* The files, the database list (targets only when need_targets), the points. */
+static int
+resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    bool need_targets, struct jk_err *err)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	struct rst_pos from = { 0, 0 };
 	int rc;
 
-	if (p->inst == NULL)
-		return jk_errf(err, JK_EUSAGE, "no instance: a restore runs in an instance (its restore record, its journal)");
-	if (!inst_exists(p->inst))
-		return jk_errf(err, JK_ENOTFOUND, "no jrnkit instance in '%s' (no jrnkit.yaml)", p->inst);
 	if ((rc = rst_files_check(&p->files, p->check_links, err)) != 0 ||
-	    (rc = rst_plan_check_dbs(p, err)) != 0)
+	    (rc = check_dbs(p, need_targets, err)) != 0)
 		return rc;
+	if (p->inst == NULL && p->start.kind == RST_LAST_RESTORE)
+		return jk_errf(err, JK_EUSAGE, "no instance: the last restore is an instance's");
 	if ((rc = resolve_point(p, &p->start, false, from, start, err)) != 0)
 		return rc;
 	/* A stop marker is the first one after the start, when the start is a place. */
@@ -1208,9 +1214,31 @@ rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound 
 		buf_release(&b);
 		return rc;
 	}
+	return 0;
+}
+
+int
+rst_resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    struct jk_err *err)
+{
+	int rc;
+
+	if (p->inst == NULL)
+		return jk_errf(err, JK_EUSAGE, "no instance: a restore runs in an instance (its restore record, its journal)");
+	if (!inst_exists(p->inst))
+		return jk_errf(err, JK_ENOTFOUND, "no jrnkit instance in '%s' (no jrnkit.yaml)", p->inst);
+	if ((rc = resolve(p, start, stop, true, err)) != 0)
+		return rc;
 	if (!p->dry_run && (rc = check_current(p, err)) != 0)
 		return rc;
 	return 0;
+}
+
+int
+rst_resolve_range(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
+    struct jk_err *err)
+{
+	return resolve(p, start, stop, false, err);
 }
 
 int

@@ -25,6 +25,7 @@
 #include "inst.h"
 #include "jk.h"
 #include "jrn/jrn.h"
+#include "cvtcmd.h"
 #include "mainmenu.h"
 
 #define EX_OK		0
@@ -58,7 +59,10 @@ static const char usage_text[] =
 "  checkpoint                  flush databases and write a checkpoint\n"
 "  status [--json]             journal status\n"
 "  options [KEY=VALUE...]      journal settings: set them, or a dialogue\n"
-"  verify FILE...              journal integrity scan\n";
+"  verify FILE...              journal integrity scan\n"
+"  convert [SELECTION] [FILE...] -o OUT   journal records to the common format\n"
+"  read FILE [--redirect OLD=NEW] [--global PATTERN]   apply a common-format file\n"
+"  import-gtm -o DIR | --apply FILE...  GT.M/YottaDB journal extracts\n";
 
 static void
 usage(void)
@@ -1129,6 +1133,9 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "status") == 0) return cmd_status(argc, argv);
 	if (strcmp(cmd, "options") == 0) return cmd_options(argc, argv);
 	if (strcmp(cmd, "verify") == 0) return cmd_verify(argc, argv);
+	if (strcmp(cmd, "convert") == 0) return cmd_convert(argc, argv, opt_inst, opt_db);
+	if (strcmp(cmd, "read") == 0) return cmd_read(argc, argv, opt_inst, opt_db);
+	if (strcmp(cmd, "import-gtm") == 0) return cmd_import_gtm(argc, argv, opt_inst, opt_db);
 	warnx("unknown command '%s'", cmd);
 	usage();
 	return EX_USAGE;
