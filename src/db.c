@@ -1586,3 +1586,15 @@ db_defer_flush(struct db_txn *t)
 	d->seg = 0;
 	return rc;
 }
+
+/* --- copies ---------------------------------------------------------------------- */
+
+int
+db_copy_fd(struct jk_db *db, int fd)
+{
+	int rc;
+
+	if ((rc = mdb_env_copyfd2(db->e->env, fd, MDB_CP_COMPACT)) != 0)
+		return lmdb_err(&db->err, rc, "cannot copy the database", db->e->path);
+	return 0;
+}
