@@ -271,6 +271,55 @@ bkp_locked(const char *dir, struct bkp_lock_state *st, struct jk_err *err)
 
 /* ---- lock and flush ----------------------------------------------------------------- */
 
+/*
+ * The instance's databases: the list (jk_db_list) and the default db/user/,
+ * which is not always on it.  Owned as jk_db_list's.
+ */
+static int
+all_dbs(struct jk *j, char ***paths, bool **mounted, size_t *n, struct jk_err *err)
+{
+	struct buf def = BUF_INIT, canon = BUF_INIT;
+	char **np;
+	bool *nm;
+	size_t i;
+	int rc;
+
+	if ((rc = jk_db_list(j, paths, mounted, n)) != 0) {
+		*err = *jk_err(j);
+		return rc;
+	}
+	if (buf_addf(&def, "%sdb/user/", jk_dir(j)) != 0)
+		return nomem(err);
+	if (db_exists(buf_str(&def)) && db_canon_path(buf_str(&def), &canon, NULL) == 0) {
+		for (i = 0; i < *n && strcmp((*paths)[i], buf_str(&canon)) != 0; i++)
+			;
+		if (i == *n) {
+			if ((np = realloc(*paths, (*n + 1) * sizeof *np)) != NULL)
+				*paths = np;
+			if ((nm = realloc(*mounted, (*n + 1) * sizeof *nm)) != NULL)
+				*mounted = nm;
+			if (np == NULL || nm == NULL || ((*paths)[*n] = strdup(buf_str(&canon))) == NULL)
+				rc = nomem(err);
+			else
+				(*mounted)[(*n)++] = true;
+		}
+	}
+	buf_release(&def);
+	buf_release(&canon);
+	return rc;
+}
+
+static void
+dbs_free(char **paths, bool *mounted, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(mounted);
+}
+
 /* Sync every mounted database of the list. */
 static int
 sync_all(struct jk *j, struct jk_err *err)
@@ -281,10 +330,8 @@ sync_all(struct jk *j, struct jk_err *err)
 	struct jk_db *db;
 	int rc;
 
-	if ((rc = jk_db_list(j, &paths, &mounted, &n)) != 0) {
-		*err = *jk_err(j);
+	if ((rc = all_dbs(j, &paths, &mounted, &n, err)) != 0)
 		return rc;
-	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!mounted[i] || !db_exists(paths[i]))
 			continue;
@@ -293,10 +340,7 @@ sync_all(struct jk *j, struct jk_err *err)
 		else if ((rc = db_sync(db)) != 0)
 			*err = *db_err(db);
 	}
-	for (i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
-	free(mounted);
+	dbs_free(paths, mounted, n);
 	return rc;
 }
 
@@ -613,7 +657,7 @@ bkp_marker(struct jk *j, const char *type, uint64_t time_us, struct jk_loc *loc,
 struct copy {
 	struct jk_db *db;
 	struct dblock *use;
-	char file[PATH_MAX];	/* the copy's data.mdb */
+	char file[PATH_MAX + 64];	/* the copy's data.mdb */
 	int out;		/* its descriptor */
 	int pipe[2];
 	pthread_t copier, drainer;
@@ -903,10 +947,8 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 		    "journal (jrnkit start)", jk_dir(j));
 		goto out;
 	}
-	if ((rc = jk_db_list(j, &paths, &mounted, &n)) != 0) {
-		*err = *jk_err(j);
+	if ((rc = all_dbs(j, &paths, &mounted, &n, err)) != 0)
 		goto out;
-	}
 	if (n > 0 && (cs = calloc(n, sizeof *cs)) == NULL) {
 		rc = nomem(err);
 		goto out;
@@ -970,10 +1012,7 @@ out:
 			dblock_close(cs[i].use);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
-	free(mounted);
+	dbs_free(paths, mounted, n);
 	free(cs);
 	buf_release(&canon);
 	buf_release(&name);
@@ -1237,10 +1276,8 @@ recovery_floor(struct jk *j, char **log, size_t nlog, size_t *floor, struct jk_e
 	int rc;
 
 	*floor = nlog;
-	if ((rc = jk_db_list(j, &paths, &mounted, &n)) != 0) {
-		*err = *jk_err(j);
+	if ((rc = all_dbs(j, &paths, &mounted, &n, err)) != 0)
 		return rc;
-	}
 	for (i = 0; i < n; i++) {
 		struct jk_db *db;
 		struct db_meta m;
@@ -1270,10 +1307,7 @@ recovery_floor(struct jk *j, char **log, size_t nlog, size_t *floor, struct jk_e
 		if ((size_t)at < *floor)
 			*floor = (size_t)at;
 	}
-	for (i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
-	free(mounted);
+	dbs_free(paths, mounted, n);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 #include "inst.h"
 #include "jk.h"
 #include "jrn/jrn.h"
+#include "bkpcmd.h"
 #include "mainmenu.h"
 
 #define EX_OK		0
@@ -58,7 +59,15 @@ static const char usage_text[] =
 "  checkpoint                  flush databases and write a checkpoint\n"
 "  status [--json]             journal status\n"
 "  options [KEY=VALUE...]      journal settings: set them, or a dialogue\n"
-"  verify FILE...              journal integrity scan\n";
+"  verify FILE...              journal integrity scan\n"
+"  backup --to DIR [--type full] | backup --list\n"
+"                              flush, lock writes, switch, mark, copy the databases\n"
+"  restore-backup NAME [--redirect OLD=NEW]...\n"
+"                              put a backup's databases back\n"
+"  lock [--wait S] | locked | unlock\n"
+"                              flush and lock writes (for copies made outside jrnkit)\n"
+"  purge [--days N] [--backups N] [--dry-run]\n"
+"                              remove journal files recovery no longer needs\n";
 
 static void
 usage(void)
@@ -1129,6 +1138,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "status") == 0) return cmd_status(argc, argv);
 	if (strcmp(cmd, "options") == 0) return cmd_options(argc, argv);
 	if (strcmp(cmd, "verify") == 0) return cmd_verify(argc, argv);
+	if (bkpcmd_is(cmd)) return bkpcmd_run(inst_dir(), argc, argv);
 	warnx("unknown command '%s'", cmd);
 	usage();
 	return EX_USAGE;
