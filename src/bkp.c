@@ -320,24 +320,45 @@ dbs_free(char **paths, bool *mounted, size_t n)
 	free(mounted);
 }
 
-/* Sync every mounted database of the list. */
+/*
+ * Flush every mounted database and move its checkpoint to the end of the
+ * journal: with writes locked and the journal lock had once, everything
+ * committed is in the data files (a database not written in the current
+ * journal file is not covered by jk_checkpoint).
+ */
 static int
-sync_all(struct jk *j, struct jk_err *err)
+flush_all(struct jk *j, struct jk_err *err)
 {
+	struct jrn_status st;
+	struct db_meta m;
+	struct jk_db *db;
 	char **paths;
 	bool *mounted;
 	size_t n, i;
-	struct jk_db *db;
 	int rc;
 
+	if ((rc = jk_status(j, &st)) != 0) {
+		*err = *jk_err(j);
+		return rc;
+	}
 	if ((rc = all_dbs(j, &paths, &mounted, &n, err)) != 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!mounted[i] || !db_exists(paths[i]))
 			continue;
-		if ((rc = jk_db(j, paths[i], &db)) != 0)
+		if ((rc = jk_db(j, paths[i], &db)) != 0) {
 			*err = *jk_err(j);
-		else if ((rc = db_sync(db)) != 0)
+			break;
+		}
+		if ((rc = db_meta_get(db, &m)) == 0 && st.journaling && m.journaled) {
+			m.ckpt.file_id = st.file_id;
+			m.ckpt.offset = st.end;
+			snprintf(m.ckpt.path, sizeof m.ckpt.path, "%s", st.path);
+			rc = db_meta_set(db, &m);
+		}
+		if (rc == 0)
+			rc = db_sync(db);
+		if (rc != 0)
 			*err = *db_err(db);
 	}
 	dbs_free(paths, mounted, n);
@@ -363,7 +384,7 @@ bkp_lock(struct jk *j, enum bkp_holder kind, unsigned wait_ms, struct jk_err *er
 		*err = *jk_err(j);
 		goto fail;
 	}
-	if ((rc = sync_all(j, err)) != 0)
+	if ((rc = flush_all(j, err)) != 0)
 		goto fail;
 	return 0;
 fail:
