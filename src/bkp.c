@@ -1003,6 +1003,10 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 		rc = nomem(err);
 		goto out;
 	}
+	/* nothing was written since the flush: the checkpoints move past the marker, and recovery
+	 * needs nothing before the marker's file */
+	if ((rc = flush_all(j, err)) != 0)
+		goto out;
 	for (i = 0; i < ncs && rc == 0; i++)
 		rc = start_copy(&cs[i], &mu, &cv, err);
 	bkp_unlock(j);
