@@ -1077,45 +1077,70 @@ env_open_elsewhere(const char *dir, bool *open_, struct jk_err *err)
 	return 0;
 }
 
-/* Copy file from to a new file to (created, synced). */
+/*
+ * Copy file from to a new file to (created, synced), holes kept: a data
+ * file that LMDB has opened for writing is as long as its map (1 TiB) and
+ * sparse, and only its data is copied.
+ */
 static int
 copy_file(const char *from, const char *to, struct jk_err *err)
 {
 	uint8_t *b = malloc(COPY_BUF);
 	int in = -1, out = -1, rc = 0;
+	off_t data, hole, off, size;
 	ssize_t n, w;
-	size_t off;
+	size_t done;
+	struct stat st;
 
 	if (b == NULL)
 		return nomem(err);
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) != 0) {
 		rc = jk_errno(err, errno, "cannot open '%s'", from);
 		goto out;
 	}
+	size = st.st_size;
 	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
 		rc = jk_errno(err, errno, "cannot create '%s'", to);
 		goto out;
 	}
-	while ((n = read(in, b, COPY_BUF)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
+	for (off = 0; off < size; off = hole) {
+		if ((data = lseek(in, off, SEEK_DATA)) < 0) {
+			if (errno == ENXIO)
+				break;	/* a hole to the end */
 			rc = jk_errno(err, errno, "cannot read '%s'", from);
 			goto out;
 		}
-		for (off = 0; off < (size_t)n; off += (size_t)w) {
-			w = io_write(out, b + off, (size_t)n - off);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
+		if ((hole = lseek(in, data, SEEK_HOLE)) < 0 || lseek(in, data, SEEK_SET) < 0 ||
+		    lseek(out, data, SEEK_SET) < 0) {
+			rc = jk_errno(err, errno, "cannot copy '%s'", from);
+			goto out;
+		}
+		for (off = data; off < hole; off += n) {
+			n = read(in, b, (size_t)(hole - off < (off_t)COPY_BUF ? hole - off : (off_t)COPY_BUF));
+			if (n < 0 && errno == EINTR) {
+				n = 0;
 				continue;
 			}
-			if (w <= 0) {
-				rc = jk_errno(err, w < 0 ? errno : ENOSPC, "cannot write '%s'", to);
+			if (n <= 0) {
+				rc = jk_errno(err, n < 0 ? errno : EIO, "cannot read '%s'", from);
 				goto out;
+			}
+			for (done = 0; done < (size_t)n; done += (size_t)w) {
+				w = io_write(out, b + done, (size_t)n - done);
+				if (w < 0 && errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				if (w <= 0) {
+					rc = jk_errno(err, w < 0 ? errno : ENOSPC, "cannot write '%s'", to);
+					goto out;
+				}
 			}
 		}
 	}
-	if (io_fsync(out) != 0)
+	if (ftruncate(out, size) != 0)
+		rc = jk_errno(err, errno, "cannot write '%s'", to);
+	else if (io_fsync(out) != 0)
 		rc = jk_errno(err, errno, "cannot sync '%s'", to);
 out:
 	if (in >= 0)
