@@ -46,7 +46,7 @@ MENU=' 1) Begin Journaling (jrnkit start)
  3) Switch Journal File (jrnkit switch)
  4) Restore Globals From Journal (jrnresto)
  5) -not available-
- 6) -not available-
+ 6) Purge Journal Files (jrnkit purge)
  7) Edit Journal Properties (jrnkit options)
  8) -not available-
  9) Display Journal status (jrnkit status)
@@ -96,10 +96,10 @@ Option? H
  5) -not available-
     Browse journal files and their records.  Available once the
     jrndump program is installed beside jrnkit.
- 6) -not available-
+ 6) Purge Journal Files (jrnkit purge)
     Delete journal files that recovery no longer needs, by the purge
-    rules of the instance (days or backups kept).  Not available
-    until jrnkit has a purge.
+    rules of the instance (days or backups kept).  Lists them first
+    and asks.
  7) Edit Journal Properties (jrnkit options)
     Change the journal directories, file prefix, file size limit,
     commit mode and purge rules.  A change takes effect at the next
