@@ -124,7 +124,7 @@ EOF
 same help
 
 # ---- bad choices, unavailable items -------------------------------------------
-answers bad 13 x 5 6 8 10 11 12 e
+answers bad 13 x 5 8 10 11 12 e
 screen bad "$jk" -I "$d"
 cat >bad.want <<EOF
 $MENU
@@ -134,8 +134,6 @@ Option? x
 enter one of the options shown, E to exit or H for help
 Option? 5
 option 5 is not available
-Option? 6
-option 6 is not available
 Option? 8
 option 8 is not available
 Option? 10
