@@ -320,16 +320,36 @@ dbs_free(char **paths, bool *mounted, size_t n)
 	free(mounted);
 }
 
-/*
- * Flush every mounted database and move its checkpoint to the end of the
- * journal: with writes locked and the journal lock had once, everything
- * committed is in the data files (a database not written in the current
- * journal file is not covered by jk_checkpoint).
- */
+/* The end of j's journal now, as a checkpoint location; false when not journaling. */
 static int
-flush_all(struct jk *j, struct jk_err *err)
+journal_end(struct jk *j, struct jk_loc *loc, bool *journaling, struct jk_err *err)
 {
 	struct jrn_status st;
+	int rc;
+
+	if ((rc = jk_status(j, &st)) != 0) {
+		*err = *jk_err(j);
+		return rc;
+	}
+	loc->file_id = st.file_id;
+	loc->offset = st.end;
+	snprintf(loc->path, sizeof loc->path, "%s", st.path);
+	*journaling = st.journaling;
+	return 0;
+}
+
+/*
+ * Flush every mounted database (a database not written in the current
+ * journal file is not covered by jk_checkpoint) and, when ckpt is not
+ * NULL, move its checkpoint there first.  ckpt must be a place before which
+ * everything committed is in the data files: the end of the journal at a
+ * moment when writes were locked and the journal lock had been had once.
+ * Writers may go on meanwhile: a checkpoint only says what is in the data
+ * file, and what they add comes after it.
+ */
+static int
+flush_all(struct jk *j, const struct jk_loc *ckpt, struct jk_err *err)
+{
 	struct db_meta m;
 	struct jk_db *db;
 	char **paths;
@@ -337,10 +357,6 @@ flush_all(struct jk *j, struct jk_err *err)
 	size_t n, i;
 	int rc;
 
-	if ((rc = jk_status(j, &st)) != 0) {
-		*err = *jk_err(j);
-		return rc;
-	}
 	if ((rc = all_dbs(j, &paths, &mounted, &n, err)) != 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
@@ -350,10 +366,8 @@ flush_all(struct jk *j, struct jk_err *err)
 			*err = *jk_err(j);
 			break;
 		}
-		if ((rc = db_meta_get(db, &m)) == 0 && st.journaling && m.journaled) {
-			m.ckpt.file_id = st.file_id;
-			m.ckpt.offset = st.end;
-			snprintf(m.ckpt.path, sizeof m.ckpt.path, "%s", st.path);
+		if (ckpt != NULL && (rc = db_meta_get(db, &m)) == 0 && m.journaled) {
+			m.ckpt = *ckpt;
 			rc = db_meta_set(db, &m);
 		}
 		if (rc == 0)
@@ -365,8 +379,9 @@ flush_all(struct jk *j, struct jk_err *err)
 	return rc;
 }
 
-int
-bkp_lock(struct jk *j, enum bkp_holder kind, unsigned wait_ms, struct jk_err *err)
+/* Lock writes: the gate, then the journal lock once (a switch), so a transaction in progress ends first. */
+static int
+lock_writes(struct jk *j, enum bkp_holder kind, unsigned wait_ms, struct jk_err *err)
 {
 	struct bkp_gate *g;
 	int rc;
@@ -377,18 +392,32 @@ bkp_lock(struct jk *j, enum bkp_holder kind, unsigned wait_ms, struct jk_err *er
 		*err = *jk_err(j);
 		return err->code;
 	}
-	if ((rc = gate_hold(g, kind, wait_ms, err)) != 0)
+	/* most of the flush before writes are locked: then writers wait only for what comes meanwhile */
+	if ((rc = flush_all(j, NULL, err)) != 0)
+		return rc;
+	return gate_hold(g, kind, wait_ms, err);
+}
+
+int
+bkp_lock(struct jk *j, enum bkp_holder kind, unsigned wait_ms, struct jk_err *err)
+{
+	struct jk_loc loc;
+	bool journaling;
+	int rc;
+
+	if ((rc = lock_writes(j, kind, wait_ms, err)) != 0)
 		return rc;
 	/* the checkpoint takes the journal lock: a transaction in progress ends first */
 	if ((rc = jk_checkpoint(j)) != 0) {
 		*err = *jk_err(j);
 		goto fail;
 	}
-	if ((rc = flush_all(j, err)) != 0)
+	if ((rc = journal_end(j, &loc, &journaling, err)) != 0 ||
+	    (rc = flush_all(j, journaling ? &loc : NULL, err)) != 0)
 		goto fail;
 	return 0;
 fail:
-	gate_release(g);
+	gate_release(jk_gate(j));
 	return rc;
 }
 
@@ -938,9 +967,9 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 	struct jrn_status st;
 	struct copy *cs = NULL;
-	struct jk_loc loc;
+	struct jk_loc loc, ckpt;
 	char **paths = NULL;
-	bool *mounted = NULL, locked = false;
+	bool *mounted = NULL, locked = false, journaling;
 	size_t n = 0, ncs = 0, i;
 	uint64_t t0, t_lock;
 	int rc;
@@ -988,10 +1017,11 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 		goto out;
 
 	/* Writes locked from here to the unlock below, whatever happens between. */
-	t_lock = now_us();
-	if ((rc = bkp_lock(j, BKP_HOLDER_BACKUP, jk_conf(j)->lock_wait_ms, err)) != 0)
+	if ((rc = lock_writes(j, BKP_HOLDER_BACKUP, jk_conf(j)->lock_wait_ms, err)) != 0)
 		goto out;
 	locked = true;
+	t_lock = jk_gate(j)->w->since_us;	/* when the lock was taken, after the pre-flush */
+	/* the switch takes the journal lock: a transaction in progress ends first */
 	if ((rc = jk_switch(j, NULL, NULL)) != 0) {
 		*err = *jk_err(j);
 		goto out;
@@ -1003,15 +1033,17 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 		rc = nomem(err);
 		goto out;
 	}
-	/* nothing was written since the flush: the checkpoints move past the marker, and recovery
-	 * needs nothing before the marker's file */
-	if ((rc = flush_all(j, err)) != 0)
+	if ((rc = journal_end(j, &ckpt, &journaling, err)) != 0)
 		goto out;
 	for (i = 0; i < ncs && rc == 0; i++)
 		rc = start_copy(&cs[i], &mu, &cv, err);
 	bkp_unlock(j);
 	locked = false;
 	out->locked_us = now_us() - t_lock;
+	/* everything before the marker is in the data files: the checkpoints move past it (so
+	 * recovery needs nothing before the marker's file), flushed while writers go on */
+	if (rc == 0)
+		rc = flush_all(j, &ckpt, err);
 
 	for (i = 0; i < ncs; i++) {
 		rc = join_copy(&cs[i], rc, err);
