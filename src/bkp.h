@@ -33,18 +33,25 @@
  * holder has had the journal lock, no update commits until it unlocks.
  * Readers never look at any of this.
  *
- * BACKUPS.  bkp_backup: lock writes; flush every database (a checkpoint and
- * a forced sync of each mounted one); switch the journal; write the backup
- * marker (id -1, text "YYYYMMDD;HH:MM:SS;TYPE", bkp_marker); take a
- * snapshot of each database -- an LMDB read transaction, begun by
- * db_copy_fd -- and, as soon as every snapshot is taken, unlock writes;
- * the copies are then written from the snapshots while writers go on.  So
- * writers are blocked for the flush, the switch and the marker, and not
- * for the copy, whatever the size of the databases.  Every copy is the
- * database exactly as of the marker.  Writes are unlocked on every path
- * (a failure before the snapshots, a thread that cannot start); a copy that
- * fails after (a full disk at the target) removes the backup's directory
- * and records nothing.
+ * BACKUPS.  bkp_backup: flush every database (while writers go on, so
+ * that little is left to flush later); lock writes; switch the journal
+ * (the switch takes the journal lock, so a transaction in progress ends
+ * first); write the backup marker (id -1, text "YYYYMMDD;HH:MM:SS;TYPE",
+ * bkp_marker); take a snapshot of each database -- an LMDB read
+ * transaction, begun by db_copy_fd -- and, as soon as every snapshot is
+ * taken, unlock writes.  Then each database's checkpoint moves to just past
+ * the marker and the database is flushed (everything before the marker is
+ * in it), and the copies are written from the snapshots while writers go
+ * on.  So writers are blocked for the switch, the marker and the start of
+ * the snapshots, and not for the copy, whatever the size of the databases.
+ * Every copy is the database exactly as of the marker.  Writes are
+ * unlocked on every path (a failure before the snapshots, a thread that
+ * cannot start); a copy that fails after (a full disk at the target)
+ * removes the backup's directory and records nothing.
+ *
+ * bkp_lock (jrnkit lock) flushes, locks writes, writes a checkpoint (its
+ * journal lock waits for a transaction in progress), and moves every
+ * database's checkpoint to the end of the journal and flushes it again.
  *
  * A backup is a directory DIR/NAME/ (NAME = TYPE-YYYYMMDD-HHMMSS, with -N
  * added when taken twice in a second) holding dbN/data.mdb (compacted LMDB
@@ -140,8 +147,8 @@ enum bkp_holder {
 
 /*
  * Lock writes in j's instance, waiting at most wait_ms for another holder
- * to let go (JK_ELOCKED after), then flush: every mounted database synced
- * and a checkpoint written.  Writers of this handle j are not held back.
+ * to let go (JK_ELOCKED after), and flush: a checkpoint written, every
+ * mounted database's checkpoint moved to the end of the journal, synced.  Writers of this handle j are not held back.
  * The lock is j's until bkp_unlock or the process ends.
  */
 int bkp_lock(struct jk *j, enum bkp_holder kind, unsigned wait_ms, struct jk_err *err);
