@@ -958,6 +958,18 @@ run(struct dlg *d, int *code)
 	int rc;
 
 	d->plan.rollback = true;	/* decided after the run: see the top of the file */
+	if (d->plan.start.kind == RST_EDGE) {
+		/* after restore-backup: from that backup's marker (rst_plan_default_start) */
+		struct buf note = BUF_INIT;
+
+		if (rst_plan_default_start(&d->plan, &note, d->err) != 0) {
+			ui_puts(d->ui, d->err->msg);
+			jk_err_clear(d->err);
+		} else if (note.len > 0) {
+			ui_printf(d->ui, "The restore starts at %s.\n", buf_str(&note));
+		}
+		buf_release(&note);
+	}
 	ui_puts(d->ui, "");
 	ui_printf(d->ui, "The restore will apply the updates of %zu journal file%s, from %s\n",
 	    d->plan.files.n, d->plan.files.n == 1 ? "" : "s", d->plan.files.paths[0]);

@@ -323,6 +323,17 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 				return EXIT_ERR;
 		}
 	}
+	if (f->start == NULL && f->plan == NULL) {
+		/* after restore-backup: that backup's marker (rst_plan_default_start) */
+		struct buf note = BUF_INIT;
+
+		rc = rst_plan_default_start(p, &note, err);
+		if (rc == 0 && note.len > 0)
+			fprintf(stderr, "jrnresto: starting at %s\n", buf_str(&note));
+		buf_release(&note);
+		if (rc != 0)
+			return EXIT_ERR;
+	}
 	if ((rc = point_flag(&p->start, f->start, "start", err)) != 0 ||
 	    (rc = point_flag(&p->stop, f->stop, "stop", err)) != 0)
 		return rc;

@@ -1964,3 +1964,14 @@ db_batch_err(const struct db_batch *b)
 {
 	return &b->err;
 }
+/* --- copies ---------------------------------------------------------------------- */
+
+int
+db_copy_fd(struct jk_db *db, int fd)
+{
+	int rc;
+
+	if ((rc = mdb_env_copyfd2(db->e->env, fd, MDB_CP_COMPACT)) != 0)
+		return lmdb_err(&db->err, rc, "cannot copy the database", db->e->path);
+	return 0;
+}

@@ -192,6 +192,16 @@ struct db_check_report {
 	bool meta_ok;
 	char first_problem[512];	/* "" when clean; positions count keys from 1 */
 };
+/*
+ * Copy the database to fd as one compacted LMDB data file (mdb_env_copyfd2
+ * with MDB_CP_COMPACT): a consistent snapshot, taken when the copy begins,
+ * while writers go on.  The file written is a data.mdb that db_open reads
+ * in a directory of its own.  fd may be a pipe: the bytes go in order, and
+ * the first arrives only once the snapshot is taken.  The handle's error
+ * says why a copy failed.
+ */
+int db_copy_fd(struct jk_db *db, int fd);
+
 /* Integrity check: LMDB readable, every key decodes, meta consistent.  0 when clean, JK_ECORRUPT if not. */
 int db_check(const char *dir, struct db_check_report *r, struct jk_err *err);
 

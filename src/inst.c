@@ -345,6 +345,9 @@ static const struct key keys[] = {
 	  "Checkpoint the databases after this much journal ..." },
 	{ "checkpoint_secs", K_UINT, F(ckpt_secs),
 	  "... or after this many seconds, whichever comes first." },
+	{ "lock_wait_ms", K_UINT, F(lock_wait_ms),
+	  "While writes are locked for a backup (jrnkit backup, jrnkit lock),\n"
+	  "an update waits this many milliseconds, then fails." },
 	{ "instance_id", K_HEX, F(instance_id),
 	  "This instance's identity in every journal file header (hex); set\n"
 	  "at creation.  Changing it orphans the existing journal files." },
@@ -396,6 +399,7 @@ inst_conf_defaults(struct inst_conf *c, const char *dir)
 	c->purge_backups = 0;
 	c->ckpt_bytes = 64 * MiB;
 	c->ckpt_secs = 300;
+	c->lock_wait_ms = 10000;
 	c->instance_id = random_u64();
 	c->csn = -1;
 }
@@ -1179,4 +1183,22 @@ out_unlink:
 		close(fd);
 	unlink(tmp);
 	return rc;
+}
+
+int
+jk_mkdir_p(const char *dir, struct jk_err *err)
+{
+	return mkdir_p(dir, err);
+}
+
+int
+jk_fsync_dir(const char *dir, struct jk_err *err)
+{
+	return fsync_dir(dir, err);
+}
+
+int
+jk_read_file(const char *path, struct buf *b, struct jk_err *err)
+{
+	return read_file(path, b, err);
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 
 #ifndef PATH_MAX
@@ -41,6 +42,7 @@ struct inst_conf {
 	unsigned purge_backups;	/* 0 = keep */
 	uint64_t ckpt_bytes;	/* checkpoint every this many journal bytes */
 	unsigned ckpt_secs;	/* ... or seconds */
+	unsigned lock_wait_ms;	/* how long a writer waits while writes are locked for a backup */
 	uint64_t instance_id;	/* random, set at creation */
 	char cluster_dir[PATH_MAX];	/* "" when not a cluster member; absolute, trailing '/' */
 	int csn;		/* cluster member number, -1 when none */
@@ -103,5 +105,11 @@ int inst_log_append(const char *dir, const char *path, struct jk_err *err);
  * durably.  The file's mode is 0666 less the umask.
  */
 int jk_write_file_atomic(const char *path, const void *data, size_t n, struct jk_err *err);
+/* Read a whole file into b (replaced); JK_ENOTFOUND when there is none. */
+int jk_read_file(const char *path, struct buf *b, struct jk_err *err);
+/* mkdir -p, syncing the parent of each directory made. */
+int jk_mkdir_p(const char *dir, struct jk_err *err);
+/* fsync a directory (a file system that cannot is taken as having nothing to sync). */
+int jk_fsync_dir(const char *dir, struct jk_err *err);
 
 #endif

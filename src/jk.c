@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bkp.h"
 #include "dblock.h"
 
 #define TX_FLUSH	(4u << 20)
@@ -56,6 +57,7 @@ struct jk {
 	struct buf tx;		/* records not yet appended */
 	struct buf scratch;
 	pid_t pid;
+	struct bkp_gate *gate;	/* backup write lock (bkp.h), opened at the first update */
 	struct jk_err err;
 };
 
@@ -126,6 +128,7 @@ jk_close(struct jk *j)
 	}
 	buf_release(&j->tx);
 	buf_release(&j->scratch);
+	bkp_gate_close(j->gate);
 	free(j);
 }
 
@@ -360,8 +363,18 @@ lock(struct jk *j)
 
 	if (j->locked)
 		return 0;
-	if ((rc = jrn_writer_lock(j->w, &from)) != 0)
-		return werr(j, rc);
+	if (jk_gate(j) == NULL)
+		return j->err.code;
+	/* While writes are locked for a backup, wait (bounded) without the journal lock (bkp.h). */
+	for (;;) {
+		if ((rc = jrn_writer_lock(j->w, &from)) != 0)
+			return werr(j, rc);
+		if (!bkp_gate_shut(j->gate))
+			break;
+		jrn_writer_unlock(j->w);
+		if ((rc = bkp_gate_wait(j->gate, j->conf.lock_wait_ms, &j->err)) != 0)
+			return rc;
+	}
 	j->locked = true;
 	if (from != UINT64_MAX) {
 		if ((rc = redo(j, from)) != 0) {
@@ -1141,6 +1154,14 @@ jk_checkpoint(struct jk *j)
 	rc = checkpoint_locked(j);
 	unlock(j);
 	return rc;
+}
+
+struct bkp_gate *
+jk_gate(struct jk *j)
+{
+	if (j->gate == NULL && bkp_gate_open(j->dir, &j->gate, &j->err) != 0)
+		return NULL;
+	return j->gate;
 }
 
 int

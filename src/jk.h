@@ -30,6 +30,7 @@
 #include "jrn/jrn.h"
 
 struct jk;
+struct bkp_gate;
 
 /* Create an instance in dir and begin journaling to its first file. */
 int jk_init(const char *dir, struct jk_err *err);
@@ -89,6 +90,12 @@ int jk_stop(struct jk *j);
 /* Flush the databases written in the current journal file and write a CHECKPOINT. */
 int jk_checkpoint(struct jk *j);
 int jk_status(struct jk *j, struct jrn_status *st);
+/*
+ * The gate of the backup write lock (bkp.h) this handle's updates honour,
+ * opened at first use; borrowed (jk_close closes it).  NULL with jk_err
+ * set when state/backup.lock cannot be opened.
+ */
+struct bkp_gate *jk_gate(struct jk *j);
 
 /*
  * Apply one update record to a database transaction: SET and INCR store the

@@ -258,6 +258,17 @@ int rst_plan_check(const struct rst_plan *p, struct jk_err *err);
  */
 int rst_files_check(const struct rst_files *f, bool links, struct jk_err *err);
 int rst_plan_check_dbs(const struct rst_plan *p, struct jk_err *err);
+/*
+ * The start a restore takes when none is given (jrnresto without --start,
+ * the dialogue): after restore-backup (bkp.h) -- a restore of a backup is
+ * the latest event of state/backups -- the marker of that backup, or, once
+ * a journal restore has run since, where the last restore stopped
+ * (RST_LAST_RESTORE); otherwise the start is left as it is.  Only a point
+ * in p->files is taken.  note gets what was chosen, for the operator
+ * ("the marker of backup NAME, 134120,/srv/jrn/journal/20261120.008"), or
+ * stays empty.
+ */
+int rst_plan_default_start(struct rst_plan *p, struct buf *note, struct jk_err *err);
 /* Append the plan as text: the databases, the files, the points and switches. */
 int rst_plan_describe(const struct rst_plan *p, struct buf *out);
 /* Only the databases, as the dialogue lists them ("Processing globals from the following datasets:"). */

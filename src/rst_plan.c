@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bkp.h"
 #include "db.h"
 #include "gref.h"
 #include "inst.h"
@@ -1239,6 +1240,34 @@ rst_resolve_range(const struct rst_plan *p, struct rst_bound *start, struct rst_
     struct jk_err *err)
 {
 	return resolve(p, start, stop, false, err);
+}
+
+int
+rst_plan_default_start(struct rst_plan *p, struct buf *note, struct jk_err *err)
+{
+	struct bkp_history h;
+	const struct bkp_entry *b;
+	struct rst_record rec;
+	uint64_t restored_us;
+	int rc;
+
+	if (p->inst == NULL || (rc = bkp_history_read(p->inst, &h, err)) != 0)
+		return p->inst == NULL ? 0 : rc;
+	b = bkp_history_restored(&h, &restored_us);
+	if (b == NULL || rst_files_find(&p->files, b->marker_path) < 0) {
+		rc = 0;
+	} else if (rst_record_read(p->inst, &rec, NULL) == 0 && rec.started_us > restored_us &&
+	    strcmp(rec.status, "running") != 0 && rec.next_path[0] != '\0' &&
+	    rst_files_find(&p->files, rec.next_path) >= 0) {
+		rst_point_last_restore(&p->start);
+		rc = buf_addf(note, "where the last restore stopped, %" PRIu64 ",%s (after backup %s)",
+		    rec.next_offset, rec.next_path, b->name) != 0 ? nomem(err) : 0;
+	} else if ((rc = rst_point_location(&p->start, b->marker_path, b->marker_offset, err)) == 0) {
+		rc = buf_addf(note, "the marker of backup %s, %" PRIu64 ",%s", b->name, b->marker_offset,
+		    b->marker_path) != 0 ? nomem(err) : 0;
+	}
+	bkp_history_release(&h);
+	return rc;
 }
 
 int

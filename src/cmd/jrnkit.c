@@ -26,6 +26,7 @@
 #include "jk.h"
 #include "jrn/jrn.h"
 #include "cvtcmd.h"
+#include "bkpcmd.h"
 #include "mainmenu.h"
 
 #define EX_OK		0
@@ -62,7 +63,15 @@ static const char usage_text[] =
 "  verify FILE...              journal integrity scan\n"
 "  convert [SELECTION] [FILE...] -o OUT   journal records to the common format\n"
 "  read FILE [--redirect OLD=NEW] [--global PATTERN]   apply a common-format file\n"
-"  import-gtm -o DIR | --apply FILE...  GT.M/YottaDB journal extracts\n";
+"  import-gtm -o DIR | --apply FILE...  GT.M/YottaDB journal extracts\n"
+"  backup --to DIR [--type full] | backup --list\n"
+"                              flush, lock writes, switch, mark, copy the databases\n"
+"  restore-backup NAME [--redirect OLD=NEW]...\n"
+"                              put a backup's databases back\n"
+"  lock [--wait S] | locked | unlock\n"
+"                              flush and lock writes (for copies made outside jrnkit)\n"
+"  purge [--days N] [--backups N] [--dry-run]\n"
+"                              remove journal files recovery no longer needs\n";
 
 static void
 usage(void)
@@ -1136,6 +1145,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "convert") == 0) return cmd_convert(argc, argv, opt_inst, opt_db);
 	if (strcmp(cmd, "read") == 0) return cmd_read(argc, argv, opt_inst, opt_db);
 	if (strcmp(cmd, "import-gtm") == 0) return cmd_import_gtm(argc, argv, opt_inst, opt_db);
+	if (bkpcmd_is(cmd)) return bkpcmd_run(inst_dir(), argc, argv);
 	warnx("unknown command '%s'", cmd);
 	usage();
 	return EX_USAGE;

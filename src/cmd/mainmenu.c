@@ -31,6 +31,7 @@
 #include "../../restore/resto.h"
 
 #include "mainmenu.h"
+#include "bkpcmd.h"
 
 #define MiB ((uint64_t)1 << 20)
 
@@ -359,15 +360,56 @@ cond_have_jrndump(void *ctx)
 	return jrndump_path(path, sizeof path);
 }
 
-/*
- * Item 6: `jrnkit purge` is issue 5.  When it exists, this becomes true and
- * the action runs the purge dialogue.
- */
+/* Item 6: the purge (bkpcmd.c) exists. */
 static bool
 cond_have_purge(void *ctx)
 {
 	(void)ctx;
-	return false;
+	return true;
+}
+
+/*
+ * Item 6: what the purge rules let go, listed first ("Would purge PATH"),
+ * removed only after "Purge these journal files?" Yes ("Purged PATH").
+ */
+static int
+act_purge(struct ui *ui, void *ctx)
+{
+	struct bkp_purge_opts o = { -1, -1, true };
+	struct mm *m = ctx;
+	struct ui_answer a;
+	struct jk_err err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int rc;
+
+	jk_err_clear(&err);
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		return JK_ENOMEM;
+	rc = purge_write(m->inst, &o, mem, &err);
+	fclose(mem);
+	if (rc != 0 || strcmp(buf, "None purged\n") == 0) {
+		if (rc != 0)
+			say_err(ui, &err, rc);
+		else
+			ui_printf(ui, "%s", buf);
+		free(buf);
+		return 0;
+	}
+	ui_printf(ui, "%s", buf);
+	free(buf);
+	ui_answer_init(&a);
+	rc = ui_ask(ui, menu_prompt(m->main, "purge_files"), NULL, &a);
+	if (rc == 0 && a.yes) {
+		o.dry_run = false;
+		fflush(ui->out);
+		if ((rc = purge_write(m->inst, &o, ui->out, &err)) != 0)
+			say_err(ui, &err, rc);
+		rc = 0;
+	}
+	ui_answer_release(&a);
+	return rc;
 }
 
 static const struct menu_action main_actions[] = {
@@ -376,7 +418,7 @@ static const struct menu_action main_actions[] = {
 	{ "switch", act_switch },
 	{ "restore", act_restore },
 	{ "dump", act_dump },
-	{ "purge", act_unavailable },
+	{ "purge", act_purge },
 	{ "options", act_options },
 	{ "encryption", act_unavailable },
 	{ "status", act_status },
@@ -919,6 +961,7 @@ struct need {
 static const struct need main_needs[] = {
 	{ "main", -1 },
 	{ "stop_journaling", UI_YESNO },
+	{ "purge_files", UI_YESNO },
 	{ NULL, 0 },
 };
 

@@ -46,7 +46,7 @@ MENU=' 1) Begin Journaling (jrnkit start)
  3) Switch Journal File (jrnkit switch)
  4) Restore Globals From Journal (jrnresto)
  5) -not available-
- 6) -not available-
+ 6) Purge Journal Files (jrnkit purge)
  7) Edit Journal Properties (jrnkit options)
  8) -not available-
  9) Display Journal status (jrnkit status)
@@ -96,10 +96,10 @@ Option? H
  5) -not available-
     Browse journal files and their records.  Available once the
     jrndump program is installed beside jrnkit.
- 6) -not available-
+ 6) Purge Journal Files (jrnkit purge)
     Delete journal files that recovery no longer needs, by the purge
-    rules of the instance (days or backups kept).  Not available
-    until jrnkit has a purge.
+    rules of the instance (days or backups kept).  Lists them first
+    and asks.
  7) Edit Journal Properties (jrnkit options)
     Change the journal directories, file prefix, file size limit,
     commit mode and purge rules.  A change takes effect at the next
@@ -124,7 +124,7 @@ EOF
 same help
 
 # ---- bad choices, unavailable items -------------------------------------------
-answers bad 13 x 5 6 8 10 11 12 e
+answers bad 13 x 5 8 10 11 12 e
 screen bad "$jk" -I "$d"
 cat >bad.want <<EOF
 $MENU
@@ -134,8 +134,6 @@ Option? x
 enter one of the options shown, E to exit or H for help
 Option? 5
 option 5 is not available
-Option? 6
-option 6 is not available
 Option? 8
 option 8 is not available
 Option? 10
