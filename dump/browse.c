@@ -958,8 +958,7 @@ detail_vars(struct browse *b, const struct bfile *f, const struct jrn_rec *r)
 		    "detail_yes" : "detail_no", &b->tmp));
 	if (r->txid != 0)
 		rc = rc || var_set(b, "txid", "%" PRIu64, r->txid);
-	if (r->seq != 0 || f->hdr.csi != 0)
-		rc = rc || var_set(b, "seq", "%" PRIu64, r->seq);
+	rc = rc || var_set(b, "seq", "%" PRIu64, r->seq);
 	p = b->rec;
 	if (read_back(b, &p, &o) == 0)
 		rc = rc || var_set(b, "prev", "%" PRIu64, o.offset);

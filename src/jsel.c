@@ -181,10 +181,21 @@ jsel_add_global(struct jsel *s, const char *text, bool contains, struct jk_err *
 			    text);
 		g.kind = JSEL_GPATTERN;
 	} else {
+		struct buf ref = BUF_INIT;
+		int rc;
+
 		jk_err_clear(&e);
-		if (gref_parse(text, strlen(text), &g.key, &end, &e) != 0 || end != strlen(text))
-			return jk_errf(err, JK_EFORMAT, "bad global reference '%s': %s", text,
-			    e.code != 0 ? e.msg : "text after the reference");
+		/* gref_parse wants the ^, which is optional here */
+		if (buf_addc(&ref, '^') != 0 || buf_adds(&ref, t) != 0) {
+			buf_release(&ref);
+			return jk_errf(err, JK_ENOMEM, "out of memory");
+		}
+		rc = gref_parse(buf_str(&ref), ref.len, &g.key, &end, &e);
+		if (rc == 0 && end != ref.len)
+			jk_errf(&e, JK_EFORMAT, "column %zu: text after the reference", end + (t == text));
+		buf_release(&ref);
+		if (e.code != 0)
+			return jk_errf(err, JK_EFORMAT, "bad global reference '%s': %s", text, e.msg);
 		g.kind = gref_key_nsubs(g.key.b, g.key.len) > 0 ? JSEL_GNODE : JSEL_GNAME;
 		if (g.kind == JSEL_GNAME)
 			n = strcspn(t, "(");
