@@ -576,6 +576,8 @@ fill_page(struct browse *b)
 {
 	size_t n = page_rows(b), prev_fi = b->top.fi;
 	struct pos p = b->top, at;
+
+	at = p;
 	struct jrn_rec r;
 	int rc = 0;
 
@@ -585,10 +587,10 @@ fill_page(struct browse *b)
 	b->nlines = 0;
 	buf_reset(&b->ptext);
 	while (b->nlines < n) {
-		at = p;
 		if ((rc = next_match(b, &p, &r)) != 0)
 			break;
-		at.off = r.offset;
+		/* p is in the file the record came from: the stream may have crossed into it */
+		at = (struct pos){ p.fi, r.offset };
 		if (b->nlines == 0) {
 			b->top = at;	/* the first record at or after top */
 			prev_fi = at.fi;
@@ -991,8 +993,19 @@ detail_vars(struct browse *b, const struct bfile *f, const struct jrn_rec *r)
 		}
 	}
 	if (jrn_type_is_update(r->type) && r->type != JRN_SET && r->type != JRN_INCR &&
-	    (r->flags & JRN_F_OLD))
+	    (r->flags & JRN_F_OLD)) {
+		const uint8_t *k, *v;
+		uint16_t kn;
+		uint32_t vn, at = 0;
+
 		rc = rc || var_set(b, "removed", "%" PRIu32, r->nold);
+		/* the first node removed, as ZWR; the count says whether there were more */
+		buf_reset(&b->tmp2);
+		if (jrn_old_next(r, &at, &k, &kn, &v, &vn) == 0)
+			rc = rc || zwr_format_line(&b->tmp2, k, kn, v, vn) ||
+			    (r->nold > 1 && buf_addf(&b->tmp2, " ...") != 0) ||
+			    var_set(b, "old", "%s", buf_str(&b->tmp2));
+	}
 	switch (r->type) {
 	case JRN_MARKER:
 		buf_reset(&b->tmp2);
@@ -1412,14 +1425,17 @@ answer_find(struct browse *b, const char *text)
 {
 	struct pos p = b->nlines > 0 ? b->lines[b->hl].at : b->top;
 	struct jrn_rec r;
+	const char *what;
 	int rc;
 
 	if (b->nlines > 0 && !b->lines[b->hl].divider && (rc = read_fwd(b, &p, &r)) != 0)
 		return rc < 0 ? rc : 0;
+	/* the page shows references without their ^ */
+	what = *text == '^' ? text + 1 : text;
 	while ((rc = next_match(b, &p, &r)) == 0) {
 		if ((rc = rec_text(b, &b->files[p.fi], &r, &b->tmp2)) != 0)
 			return rc;
-		if (strstr(buf_str(&b->tmp2), text) != NULL)
+		if (strstr(buf_str(&b->tmp2), what) != NULL)
 			return page_at(b, (struct pos){ p.fi, r.offset }, 0);
 	}
 	if (rc < 0)
