@@ -56,7 +56,10 @@ struct bfile {
 	struct jrn_reader *rd;	/* NULL when closed */
 	bool have_hdr;
 	struct jrn_hdr hdr;
-	bool scanned;
+	bool ready;		/* open, first and (provisional) end set */
+	bool tailed;		/* the end checked from the back */
+	bool scanned;		/* read whole: counts, min trans, next file, damage */
+	uint64_t dbs_upto;	/* DBMAP records before this offset are known */
 	int open_rc;		/* the file could not be opened (msg says why) */
 	char *msg;		/* why it cannot be opened, or its damage */
 	int damage;		/* 0, JK_ETORN or JK_ECORRUPT */
@@ -174,6 +177,89 @@ file_hdr(struct bfile *f)
 		file_close(f);
 }
 
+/*
+ * The file open for reading records: its first record and, until its end
+ * is known, the file size as its end.  0 or the error of opening it.
+ */
+static int
+file_ready(struct bfile *f)
+{
+	int rc;
+
+	if (f->ready)
+		return f->open_rc;
+	f->ready = true;
+	if ((rc = file_open(f)) != 0) {
+		f->first = f->end = 0;
+		return rc;
+	}
+	f->first = f->dbs_upto = f->hdr.hdr_len;
+	f->end = jrn_reader_size(f->rd);
+	return 0;
+}
+
+static int file_scan(struct bfile *f);
+
+/*
+ * The end of the file from its back: when the last record (found by the
+ * length repeated at the end) is whole, the file ends there and nothing
+ * before it needs reading now.  Otherwise (a torn tail) the whole file is
+ * read to find where it is valid up to.
+ */
+static int
+file_tail(struct bfile *f)
+{
+	struct jrn_rec r;
+	int rc;
+
+	if ((rc = file_ready(f)) != 0 || f->tailed || f->scanned)
+		return rc;
+	f->tailed = true;
+	jrn_reader_seek(f->rd, f->end);
+	if (f->end > f->first && jrn_reader_prev(f->rd, &r) == 0 && r.offset + r.len == f->end) {
+		f->last = r.offset;
+		return 0;
+	}
+	return file_scan(f);
+}
+
+/* Damage met reading: the file ends where it starts, and it is named. */
+static void
+file_damaged(struct bfile *f, int rc)
+{
+	if (f->damage == 0) {
+		f->damage = rc;
+		set_msg(&f->msg, jrn_reader_err(f->rd)->msg);
+	}
+	f->end = jrn_reader_valid_end(f->rd);
+	/* the last record before the damage, the counts: one pass, up to the damage */
+	if (!f->scanned)
+		file_scan(f);
+}
+
+/*
+ * Learn database number n of file f, reading DBMAP records on from where
+ * the last look stopped (they come before the records that use them, most
+ * near the start).  The reader's cursor is put back.
+ */
+static void
+need_db(struct bfile *f, uint32_t n)
+{
+	struct jrn_rec r;
+	uint64_t save;
+
+	if (n == 0 || jsel_file_db(&f->jf, n) != NULL || f->scanned || f->rd == NULL)
+		return;
+	save = jrn_reader_tell(f->rd);
+	jrn_reader_seek(f->rd, f->dbs_upto);
+	while (jsel_file_db(&f->jf, n) == NULL && jrn_reader_next(f->rd, &r) == 0) {
+		f->dbs_upto = r.offset + r.len;
+		if (jsel_file_note(&f->jf, &r) != 0)
+			break;
+	}
+	jrn_reader_seek(f->rd, save);
+}
+
 /* The one pass over a file (see the top). */
 static int
 file_scan(struct bfile *f)
@@ -184,12 +270,10 @@ file_scan(struct bfile *f)
 
 	if (f->scanned)
 		return f->open_rc;
-	f->scanned = true;
-	if ((rc = file_open(f)) != 0) {
-		f->first = f->end = 0;
+	if ((rc = file_ready(f)) != 0)
 		return rc;
-	}
-	f->first = f->hdr.hdr_len;
+	f->scanned = true;
+	f->records = 0;
 	jrn_reader_seek(f->rd, 0);
 	while ((rc = jrn_reader_next(f->rd, &r)) == 0) {
 		f->records++;
@@ -209,7 +293,7 @@ file_scan(struct bfile *f)
 		}
 	}
 	f->min_trans = open_tx != 0 ? open_at : 0;
-	f->end = jrn_reader_valid_end(f->rd);
+	f->end = f->dbs_upto = jrn_reader_valid_end(f->rd);
 	if (rc < 0) {
 		f->damage = rc;
 		set_msg(&f->msg, jrn_reader_err(f->rd)->msg);
@@ -246,8 +330,7 @@ read_fwd(struct browse *b, struct pos *p, struct jrn_rec *r)
 		if (browse_stop)
 			return 1;
 		f = &b->files[p->fi];
-		if ((rc = file_scan(f)) == JK_ENOMEM)
-			return rc;
+		rc = file_ready(f);
 		if (p->off < f->first)
 			p->off = f->first;
 		if (rc == 0 && p->off < f->end) {
@@ -255,7 +338,14 @@ read_fwd(struct browse *b, struct pos *p, struct jrn_rec *r)
 				jrn_reader_seek(f->rd, p->off);
 			if ((rc = jrn_reader_next(f->rd, r)) == 0) {
 				p->off = r->offset + r->len;
+				need_db(f, r->dbnum);
 				return 0;
+			}
+			if (rc < 0) {
+				file_damaged(f, rc);
+				/* the reading cursor may have moved: read the record again */
+				if (p->off < f->end)
+					continue;
 			}
 		}
 		if (p->fi + 1 >= b->nfiles) {
@@ -278,8 +368,7 @@ read_back(struct browse *b, struct pos *p, struct jrn_rec *r)
 		if (browse_stop)
 			return 1;
 		f = &b->files[p->fi];
-		if ((rc = file_scan(f)) == JK_ENOMEM)
-			return rc;
+		rc = file_ready(f);
 		if (p->off > f->end)
 			p->off = f->end;
 		if (rc == 0 && p->off > f->first) {
@@ -287,7 +376,13 @@ read_back(struct browse *b, struct pos *p, struct jrn_rec *r)
 				jrn_reader_seek(f->rd, p->off);
 			if ((rc = jrn_reader_prev(f->rd, r)) == 0) {
 				p->off = r->offset;
+				need_db(f, r->dbnum);
 				return 0;
+			}
+			if (rc < 0) {
+				/* damage met backwards: named, and the start of what can be shown */
+				set_msg(&f->msg, jrn_reader_err(f->rd)->msg);
+				return 1;
 			}
 		}
 		if (p->fi == 0) {
@@ -295,8 +390,7 @@ read_back(struct browse *b, struct pos *p, struct jrn_rec *r)
 			return 1;
 		}
 		p->fi--;
-		if (file_scan(&b->files[p->fi]) == JK_ENOMEM)
-			return JK_ENOMEM;
+		file_tail(&b->files[p->fi]);
 		p->off = b->files[p->fi].end;
 	}
 }
@@ -667,7 +761,7 @@ page_end_of(struct browse *b, size_t fi)
 	size_t got;
 	int rc;
 
-	if ((rc = file_scan(&b->files[fi])) == JK_ENOMEM)
+	if ((rc = file_tail(&b->files[fi])) == JK_ENOMEM)
 		return rc;
 	p = (struct pos){ fi, b->files[fi].end };
 	if ((rc = back_records(b, &p, page_rows(b), &got)) != 0)
@@ -889,6 +983,7 @@ render_recs(struct browse *b, struct buf *s, int *hl)
 	if (!b->laid_out && (rc = fill_page(b)) != 0)
 		return rc;
 	f = &b->files[b->top.fi];
+	file_tail(f);
 	buf_reset(&b->vars);
 	rc = var_set(b, "file", "%s", f->path);
 	if (rc == 0 && b->sel.any) {
@@ -1382,7 +1477,7 @@ answer_file(struct browse *b, const char *text)
 		i = b->nfrows - 1;
 	}
 	b->cur = i;
-	file_scan(&b->files[b->frows[i].file]);
+	file_ready(&b->files[b->frows[i].file]);
 	if (b->files[b->frows[i].file].open_rc != 0) {
 		buf_reset(&b->msg);
 		buf_adds(&b->msg, b->files[b->frows[i].file].msg);
@@ -1408,7 +1503,7 @@ answer_address(struct browse *b, const char *text)
 		say(b, "bad_address");
 		return 0;
 	}
-	if ((rc = file_scan(f)) != 0)
+	if ((rc = file_tail(f)) != 0)
 		return rc == JK_ENOMEM ? rc : 0;
 	if (off >= f->end)
 		return page_end_of(b, fi);

@@ -36,7 +36,8 @@ jsel_file_reset(struct jsel_file *f, const char *path)
 
 	for (i = 0; i < f->ndbs; i++) {
 		free(f->dbs[i]);
-		f->dbs[i] = NULL;
+		free(f->xrefs[i]);
+		f->dbs[i] = f->xrefs[i] = NULL;
 	}
 	f->path = path;
 }
@@ -46,13 +47,15 @@ jsel_file_release(struct jsel_file *f)
 {
 	jsel_file_reset(f, NULL);
 	free(f->dbs);
-	f->dbs = NULL;
+	free(f->xrefs);
+	f->dbs = f->xrefs = NULL;
 	f->ndbs = 0;
 }
 
 int
 jsel_file_note(struct jsel_file *f, const struct jrn_rec *r)
 {
+	struct buf x = BUF_INIT;
 	char **v, *p;
 	uint32_t n;
 
@@ -64,12 +67,24 @@ jsel_file_note(struct jsel_file *f, const struct jrn_rec *r)
 			return JK_ENOMEM;
 		memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
 		f->dbs = v;
+		if ((v = realloc(f->xrefs, n * sizeof *v)) == NULL)
+			return JK_ENOMEM;
+		memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
+		f->xrefs = v;
 		f->ndbs = n;
 	}
 	if ((p = strndup((const char *)r->val, r->vallen)) == NULL)
 		return JK_ENOMEM;
+	if (buf_adds(&x, "^[") != 0 || zwr_format_value_quoted(&x, r->val, r->vallen) != 0 ||
+	    buf_addc(&x, ']') != 0) {
+		free(p);
+		buf_release(&x);
+		return JK_ENOMEM;
+	}
 	free(f->dbs[r->dbnum]);
+	free(f->xrefs[r->dbnum]);
 	f->dbs[r->dbnum] = p;
+	f->xrefs[r->dbnum] = (char *)x.data;	/* the buffer's storage, handed over */
 	return 0;
 }
 
@@ -664,6 +679,34 @@ jsel_time(uint64_t us, int decimals, char out[32])
 	}
 }
 
+/* Write v in decimal at q; the end. */
+static uint8_t *
+put_u64(uint8_t *q, uint64_t v)
+{
+	char t[24];
+	int i = 24;
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(q, t + i, (size_t)(24 - i));
+	return q + 24 - i;
+}
+
+/* Write ".ffffff", the microseconds of us, at q; the end. */
+static uint8_t *
+put_frac(uint8_t *q, uint64_t us)
+{
+	unsigned v = (unsigned)(us % 1000000);
+	int i;
+
+	q[0] = '.';
+	for (i = 6; i >= 1; i--, v /= 10)
+		q[i] = (uint8_t)('0' + v % 10);
+	return q + 7;
+}
+
 /* Append v in decimal. */
 static int
 add_u64(struct buf *out, uint64_t v)
@@ -766,32 +809,14 @@ fmt_sec(struct jsel_fmt *fm, uint64_t us)
 	return fm->tbuf;
 }
 
-static int
-add_frac(struct buf *out, uint64_t us)
-{
-	unsigned v = (unsigned)(us % 1000000);
-	char t[7];
-	int i;
-
-	t[0] = '.';
-	for (i = 6; i >= 1; i--, v /= 10)
-		t[i] = (char)('0' + v % 10);
-	return buf_add(out, t, 7);
-}
-
 /* ^["DIR"]REF: the extended reference naming the database ("?" when the file has not defined it). */
 static int
 add_xref(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
 {
-	const char *d = jsel_file_db(f, r->dbnum);
+	const char *x = r->dbnum < f->ndbs ? f->xrefs[r->dbnum] : NULL;
 	int rc;
 
-	rc = add_lit(out, "^[");
-	if (rc == 0)
-		rc = d != NULL ? zwr_format_value_quoted(out, (const uint8_t *)d, strlen(d)) :
-		    add_lit(out, "\"?\"");
-	if (rc == 0)
-		rc = buf_addc(out, ']');
+	rc = add_lit(out, x != NULL ? x : "^[\"?\"]");
 	if (rc == 0)
 		rc = gref_format(out, r->key, r->keylen, false);
 	return rc;
@@ -1042,29 +1067,45 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 	if (fm->json)
 		rc = json_line(out, fm, f, r);
 	else {
+		uint8_t *q;
+
+		const char *name = f->path != NULL ? f->path : "", *slash = strrchr(name, '/');
+
 		jsel_op(r, op);
-		pl = f->path != NULL ? strlen(f->path) : 0;
-		/* the fixed part in one go: room for path, numbers, time */
+		/* the file's name: its directory is the same on every line, and long */
+		if (slash != NULL)
+			name = slash + 1;
+		pl = strlen(name);
+		/* the fixed part in place: name, numbers, time, op (at most pl + 128 bytes) */
 		if ((rc = buf_grow(out, pl + 128)) != 0)
 			goto out;
-		memcpy(out->data + out->len, f->path, pl);
-		out->len += pl;
-		out->data[out->len++] = ' ';
-		if ((rc = add_u64(out, r->offset)) != 0)
-			goto out;
-		out->data[out->len++] = ' ';
-		memcpy(out->data + out->len, fmt_sec(fm, r->time_us), 19);
-		out->len += 19;
-		if ((rc = add_frac(out, r->time_us)) != 0 || (rc = add_lit(out, " pid=")) != 0 ||
-		    (rc = add_u64(out, r->pid)) != 0 || (rc = add_lit(out, " op=")) != 0 ||
-		    (rc = add_lit(out, op)) != 0 || (rc = add_lit(out, " len=")) != 0 ||
-		    (rc = add_u64(out, r->len)) != 0)
-			goto out;
-		if (r->txid != 0 && ((rc = add_lit(out, " tx=")) != 0 || (rc = add_u64(out, r->txid)) != 0))
-			goto out;
-		if (r->seq != 0 && ((rc = add_lit(out, " seq=")) != 0 || (rc = add_u64(out, r->seq)) != 0))
-			goto out;
-		if ((rc = buf_addc(out, ' ')) != 0 || (rc = text_detail(out, f, r)) != 0)
+		q = out->data + out->len;
+		memcpy(q, name, pl);
+		q += pl;
+		*q++ = ' ';
+		q = put_u64(q, r->offset);
+		*q++ = ' ';
+		memcpy(q, fmt_sec(fm, r->time_us), 19);
+		q = put_frac(q + 19, r->time_us);
+		memcpy(q, " pid=", 5);
+		q = put_u64(q + 5, r->pid);
+		memcpy(q, " op=", 4);
+		q += 4;
+		for (pl = 0; op[pl] != '\0'; pl++)
+			*q++ = (uint8_t)op[pl];
+		memcpy(q, " len=", 5);
+		q = put_u64(q + 5, r->len);
+		if (r->txid != 0) {
+			memcpy(q, " tx=", 4);
+			q = put_u64(q + 4, r->txid);
+		}
+		if (r->seq != 0) {
+			memcpy(q, " seq=", 5);
+			q = put_u64(q + 5, r->seq);
+		}
+		*q++ = ' ';
+		out->len = (size_t)(q - out->data);
+		if ((rc = text_detail(out, f, r)) != 0)
 			goto out;
 		/* types without detail leave a trailing blank: take it back */
 		if (out->data[out->len - 1] == ' ')

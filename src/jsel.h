@@ -33,6 +33,7 @@
 struct jsel_file {
 	const char *path;	/* borrowed: the file, as the output names it */
 	char **dbs;		/* dbnum -> canonical directory (owned), NULL when not defined */
+	char **xrefs;		/* dbnum -> ^["directory"] as the text lines start a reference (owned) */
 	uint32_t ndbs;
 };
 
@@ -152,8 +153,9 @@ int jsel_gv(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
 /*
  * One line per record, appended with its newline.  Text:
  *
- *	FILE OFFSET YYYY-MM-DD HH:MM:SS.ffffff pid=P op=OP len=L [tx=ID] [seq=N] DETAIL
+ *	NAME OFFSET YYYY-MM-DD HH:MM:SS.ffffff pid=P op=OP len=L [tx=ID] [seq=N] DETAIL
  *
+ * NAME is the file's name without its directory (JSON: "file", the path).
  * DETAIL by type: ^["DIR"]REF=VALUE [by=INCREMENT] [old=VALUE|old=<undef>]
  * for sets; ^["DIR"]REF [removed=N] for kills; level=N [updates=N] for
  * transactions; id=N seq=N prev=N text=ZWR for markers; ... (jrndump(8)).

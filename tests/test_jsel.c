@@ -290,19 +290,19 @@ test_jsel_text_lines(void **state)
 	char want[512];
 
 	(void)state;
-	snprintf(want, sizeof want, "/srv/jrn/journal/20261120.001 %llu 2026-11-20 10:00:10.123456 "
+	snprintf(want, sizeof want, "20261120.001 %llu 2026-11-20 10:00:10.123456 "
 	    "pid=100 op=S len=%u seq=5 ^[\"/srv/db/acct/\"]Acct(1042,\"bal\")=1500.25\n",
 	    (unsigned long long)recs[2].offset, recs[2].len);
 	assert_string_equal(line_of(2, false), want);
-	snprintf(want, sizeof want, "/srv/jrn/journal/20261120.001 %llu 2026-11-20 10:00:30.123456 "
+	snprintf(want, sizeof want, "20261120.001 %llu 2026-11-20 10:00:30.123456 "
 	    "pid=200 op=ST len=%u tx=77 seq=7 ^[\"/srv/db/acct/\"]Balax=5 old=4\n",
 	    (unsigned long long)recs[5].offset, recs[5].len);
 	assert_string_equal(line_of(5, false), want);
-	snprintf(want, sizeof want, "/srv/jrn/journal/20261120.001 %llu 2026-11-20 10:00:30.123456 "
+	snprintf(want, sizeof want, "20261120.001 %llu 2026-11-20 10:00:30.123456 "
 	    "pid=200 op=CT len=%u tx=77 level=1 updates=2\n",
 	    (unsigned long long)recs[7].offset, recs[7].len);
 	assert_string_equal(line_of(7, false), want);
-	snprintf(want, sizeof want, "/srv/jrn/journal/20261120.001 %llu 2026-11-20 10:00:50.123456 "
+	snprintf(want, sizeof want, "20261120.001 %llu 2026-11-20 10:00:50.123456 "
 	    "pid=300 op=M len=%u id=3 seq=1 prev=0 text=\"before \"\"batch\"\"\"\n",
 	    (unsigned long long)recs[9].offset, recs[9].len);
 	assert_string_equal(line_of(9, false), want);
