@@ -12,7 +12,6 @@
 #include "dump.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,21 +21,6 @@
 #include "jsel.h"
 
 #define CHUNK	(1u << 20)
-
-static void
-warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("jrndump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* Write all of b to fd and empty it.  0, or -1 with errno. */
 static int
@@ -84,7 +68,7 @@ walk_files(struct walk *w, char *const *files, size_t n)
 	for (i = 0; i < n && !browse_stop; i++) {
 		jk_err_clear(&err);
 		if (jrn_reader_open(files[i], &rd, &err) != 0) {
-			warn("%s", err.msg);
+			dump_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			continue;
 		}
@@ -102,12 +86,12 @@ walk_files(struct walk *w, char *const *files, size_t n)
 				break;
 		}
 		if (rc == JK_ETORN || rc == JK_ECORRUPT) {
-			warn("%s", jrn_reader_err(rd)->msg);
+			dump_warn("%s", jrn_reader_err(rd)->msg);
 			if (ex == DUMP_EXIT_OK)
 				ex = DUMP_EXIT_DAMAGED;
 		} else if (rc < 0) {
 			if (rc == JK_ENOMEM)
-				warn("out of memory reading %s", files[i]);
+				dump_warn("out of memory reading %s", files[i]);
 			jrn_reader_close(rd);
 			ex = DUMP_EXIT_ERR;
 			break;
@@ -138,7 +122,7 @@ sel_each(struct walk *w, const struct jsel_file *f, const struct jrn_rec *r)
 	if (jsel_line(&c->out, &c->fm, f, r) != 0)
 		return JK_ENOMEM;
 	if (c->out.len >= CHUNK && flush_buf(c->fd, &c->out) != 0) {
-		warn("cannot write %s: %s", c->name, strerror(errno));
+		dump_warn("cannot write %s: %s", c->name, strerror(errno));
 		c->failed = true;
 		return JK_EIO;
 	}
@@ -154,12 +138,12 @@ batch_select(struct jsel *sel, char *const *files, size_t n, bool json, int fd, 
 
 	jsel_fmt_init(&c.fm, json);
 	if (buf_grow(&c.out, CHUNK + 65536) != 0) {
-		warn("out of memory");
+		dump_warn("out of memory");
 		return DUMP_EXIT_ERR;
 	}
 	ex = walk_files(&w, files, n);
 	if (!c.failed && flush_buf(fd, &c.out) != 0) {
-		warn("cannot write %s: %s", name, strerror(errno));
+		dump_warn("cannot write %s: %s", name, strerror(errno));
 		c.failed = true;
 	}
 	buf_release(&c.out);
@@ -191,10 +175,10 @@ batch_stats(struct jsel *sel, char *const *files, size_t n, bool json, int fd, c
 	jsel_stats_init(&st);
 	ex = walk_files(&w, files, n);
 	if (jsel_stats_format(&st, &out, json) != 0) {
-		warn("out of memory");
+		dump_warn("out of memory");
 		ex = DUMP_EXIT_ERR;
 	} else if (flush_buf(fd, &out) != 0) {
-		warn("cannot write %s: %s", name, strerror(errno));
+		dump_warn("cannot write %s: %s", name, strerror(errno));
 		ex = DUMP_EXIT_ERR;
 	}
 	buf_release(&out);
@@ -218,7 +202,7 @@ batch_verify(char *const *files, size_t n, bool json)
 		r = jrn_verify_file(files[i], &v, &err);
 		buf_reset(&out);
 		if (r != 0 && r != JK_ETORN && r != JK_ECORRUPT) {
-			warn("%s", err.msg);
+			dump_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			continue;
 		}
@@ -245,12 +229,12 @@ batch_verify(char *const *files, size_t n, bool json)
 		}
 		fflush(stdout);
 		if (flush_buf(STDOUT_FILENO, &out) != 0) {
-			warn("cannot write the standard output: %s", strerror(errno));
+			dump_warn("cannot write the standard output: %s", strerror(errno));
 			ex = DUMP_EXIT_ERR;
 			break;
 		}
 		if (r != 0) {
-			warn("%s", err.msg);
+			dump_warn("%s", err.msg);
 			if (ex == DUMP_EXIT_OK)
 				ex = DUMP_EXIT_DAMAGED;
 		}

@@ -73,6 +73,9 @@ const char *browse_help(const struct browse *b);
 extern const char *const browse_texts[];
 extern const char *const browse_prompts[];
 
+/* "jrndump: " and the message on stderr. */
+void dump_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- batch (batch.c) ------------------------------------------------------- */
 
 struct jsel;

@@ -52,11 +52,8 @@ static const char usage_text[] =
 "  -o FILE               write to FILE instead of the standard output\n"
 "  --size COLSxROWS      the screen of --keys and the line mode (default 80x24)\n";
 
-static void
-warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-warnx(const char *fmt, ...)
+void
+dump_warn(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,7 +68,7 @@ static int
 usage(const char *why)
 {
 	if (why != NULL)
-		warnx("%s", why);
+		dump_warn("%s", why);
 	fputs(usage_text, stderr);
 	return DUMP_EXIT_USAGE;
 }
@@ -171,7 +168,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_PID: case O_DIR: case O_GLOBAL: case O_CONTAINS: case O_OP: case O_SINCE:
 		case O_UNTIL: case O_SEQ: case O_OFFSET: case O_TX: case O_FILTER:
 			if (filter_flag(o, c, optarg, &err) != 0) {
-				warnx("%s", err.msg);
+				dump_warn("%s", err.msg);
 				return DUMP_EXIT_USAGE;
 			}
 			break;
@@ -202,14 +199,14 @@ file_list(struct opts *o, char **args, int nargs, struct rst_files *files)
 		for (i = 0; i < nargs && rc == 0; i++)
 			rc = rst_files_add(files, args[i], &err);
 	} else if (o->inst == NULL || *o->inst == '\0') {
-		warnx("no journal files: name them, or give -I DIR or set JRNKIT_HOME");
+		dump_warn("no journal files: name them, or give -I DIR or set JRNKIT_HOME");
 		return DUMP_EXIT_USAGE;
 	} else
 		rc = rst_files_from_log(files, o->inst, NULL, 0, &err);
 	if (rc == 0 && (o->from != NULL || o->through != NULL))
 		rc = rst_files_range(files, o->from, o->through, &err);
 	if (rc != 0) {
-		warnx("%s", err.msg);
+		dump_warn("%s", err.msg);
 		return rc == JK_EUSAGE || rc == JK_ENOTFOUND ? DUMP_EXIT_USAGE : DUMP_EXIT_ERR;
 	}
 	return 0;
@@ -363,13 +360,13 @@ browse_main(struct opts *o, char **args, int nargs)
 	jk_err_clear(&err);
 	if (o->inst != NULL && *o->inst != '\0') {
 		if (rst_files_from_log(&files, o->inst, NULL, 0, &err) != 0) {
-			warnx("%s", err.msg);
+			dump_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
 		cur = files.n > 0 ? files.n - 1 : 0;
 	} else if (nargs == 0) {
-		warnx("no instance: give -I DIR or set JRNKIT_HOME, or name a journal file");
+		dump_warn("no instance: give -I DIR or set JRNKIT_HOME, or name a journal file");
 		ex = DUMP_EXIT_USAGE;
 		goto out;
 	}
@@ -381,7 +378,7 @@ browse_main(struct opts *o, char **args, int nargs)
 			    strcmp(rp, rq) == 0))
 				break;
 		if (i == files.n && rst_files_add(&files, args[0], &err) != 0) {
-			warnx("%s", err.msg);
+			dump_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
@@ -389,14 +386,14 @@ browse_main(struct opts *o, char **args, int nargs)
 	}
 	if (menu_open("jrndump", &binds, &mf, &err) != 0 ||
 	    browse_new(files.paths, files.n, cur, mf, &b, &err) != 0) {
-		warnx("%s", err.msg);
+		dump_warn("%s", err.msg);
 		ex = DUMP_EXIT_ERR;
 		goto out;
 	}
 	if (o->rows > 0)
 		browse_size(b, o->rows, o->cols);
 	if (nargs == 1 && (rc = browse_examine(b)) < 0) {
-		warnx("%s", jk_strerror(rc));
+		dump_warn("%s", jk_strerror(rc));
 		ex = DUMP_EXIT_ERR;
 		goto out;
 	}
@@ -406,13 +403,13 @@ browse_main(struct opts *o, char **args, int nargs)
 		goto out;
 	}
 	if (o->keys != NULL && (keys = fopen(o->keys, "r")) == NULL) {
-		warnx("cannot open keys file '%s': %s", o->keys, strerror(errno));
+		dump_warn("cannot open keys file '%s': %s", o->keys, strerror(errno));
 		ex = DUMP_EXIT_USAGE;
 		goto out;
 	}
 	rc = text_run(b, keys != NULL ? keys : stdin, stdout, keys != NULL);
 	if (rc < 0) {
-		warnx("%s", jk_strerror(rc));
+		dump_warn("%s", jk_strerror(rc));
 		ex = DUMP_EXIT_ERR;
 	} else if (browse_stop)
 		ex = DUMP_EXIT_INTERRUPTED;
@@ -437,7 +434,7 @@ batch_main(struct opts *o, char **args, int nargs)
 		goto out;
 	if (o->out != NULL) {
 		if ((fd = open(o->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
-			warnx("cannot create '%s': %s", o->out, strerror(errno));
+			dump_warn("cannot create '%s': %s", o->out, strerror(errno));
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
@@ -450,7 +447,7 @@ batch_main(struct opts *o, char **args, int nargs)
 	else
 		ex = batch_verify(files.paths, files.n, o->json);
 	if (fd != STDOUT_FILENO && close(fd) != 0 && ex == DUMP_EXIT_OK) {
-		warnx("cannot write '%s': %s", o->out, strerror(errno));
+		dump_warn("cannot write '%s': %s", o->out, strerror(errno));
 		ex = DUMP_EXIT_ERR;
 	}
 out:

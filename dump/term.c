@@ -5,7 +5,7 @@
  * reads the answers to questions on the bottom line.
  *
  * The terminal is put back (endwin) on every way out: quitting, an error,
- * SIGINT, SIGTERM or SIGHUP (the handler only sets a flag; getch wakes up
+ * SIGINT, SIGTERM or SIGHUP (their handler only sets a flag; getch wakes up
  * at least every 200 ms to look at it, and long scans stop at the next
  * record), and, as a last resort, SIGSEGV/SIGBUS (a journal file cut short
  * under its mapping) and exit() from anywhere (atexit).
@@ -28,13 +28,6 @@ term_restore(void)
 		term_on = 0;
 		endwin();
 	}
-}
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	browse_stop = 1;
 }
 
 /* A crash: put the terminal back as best we can, then die of the signal. */
@@ -147,18 +140,12 @@ read_answer(struct browse *b, const struct ui_prompt *q, struct buf *s, struct b
 int
 term_run(struct browse *b)
 {
-	struct sigaction sa;
 	struct buf s = BUF_INIT, bar = BUF_INIT;
 	const struct ui_prompt *q;
 	char ans[1024];
 	int ch, key, rc = 0, ex = DUMP_EXIT_OK;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* INT, TERM and HUP set browse_stop (jrndump.c installed the handler) */
 	signal(SIGSEGV, on_fatal);
 	signal(SIGBUS, on_fatal);
 	atexit(term_restore);

@@ -295,28 +295,30 @@ jsel_add_ops(struct jsel *s, const char *list, struct jk_err *err)
 	return 0;
 }
 
+static void
+set_range(struct jsel *s, uint64_t *plo, uint64_t *phi, uint64_t lo, uint64_t hi)
+{
+	*plo = lo;
+	*phi = hi;
+	s->any = true;
+}
+
 void
 jsel_set_time(struct jsel *s, uint64_t lo, uint64_t hi)
 {
-	s->time_lo = lo;
-	s->time_hi = hi;
-	s->any = true;
+	set_range(s, &s->time_lo, &s->time_hi, lo, hi);
 }
 
 void
 jsel_set_seq(struct jsel *s, uint64_t lo, uint64_t hi)
 {
-	s->seq_lo = lo;
-	s->seq_hi = hi;
-	s->any = true;
+	set_range(s, &s->seq_lo, &s->seq_hi, lo, hi);
 }
 
 void
 jsel_set_offset(struct jsel *s, uint64_t lo, uint64_t hi)
 {
-	s->off_lo = lo;
-	s->off_hi = hi;
-	s->any = true;
+	set_range(s, &s->off_lo, &s->off_hi, lo, hi);
 }
 
 void
