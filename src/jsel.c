@@ -681,6 +681,12 @@ jsel_time(uint64_t us, int decimals, char out[32])
 	}
 }
 
+/* "00" .. "99": numbers are written two digits a step (a division each). */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 /* Write v in decimal at q; the end. */
 static uint8_t *
 put_u64(uint8_t *q, uint64_t v)
@@ -688,10 +694,18 @@ put_u64(uint8_t *q, uint64_t v)
 	char t[24];
 	int i = 24;
 
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+
+		v /= 100;
+		i -= 2;
+		memcpy(t + i, digits2 + 2 * d, 2);
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(t + i, digits2 + 2 * v, 2);
+	} else
+		t[--i] = (char)('0' + v);
 	memcpy(q, t + i, (size_t)(24 - i));
 	return q + 24 - i;
 }
@@ -707,6 +721,17 @@ put_frac(uint8_t *q, uint64_t us)
 	for (i = 6; i >= 1; i--, v /= 10)
 		q[i] = (uint8_t)('0' + v % 10);
 	return q + 7;
+}
+
+/* Append c: in place when there is room, as there mostly is (jsel_line reserves it). */
+static int
+put_c(struct buf *out, uint8_t c)
+{
+	if (out->len + 2 > out->cap)
+		return buf_addc(out, c);
+	out->data[out->len++] = c;
+	out->data[out->len] = '\0';
+	return 0;
 }
 
 /* Append v in decimal. */
@@ -816,12 +841,16 @@ static int
 add_xref(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
 {
 	const char *x = r->dbnum < f->ndbs ? f->xrefs[r->dbnum] : NULL;
-	int rc;
+	size_t n;
 
-	rc = add_lit(out, x != NULL ? x : "^[\"?\"]");
-	if (rc == 0)
-		rc = gref_format(out, r->key, r->keylen, false);
-	return rc;
+	if (x == NULL)
+		x = "^[\"?\"]";
+	n = strlen(x);
+	if (buf_grow(out, n) != 0)
+		return JK_ENOMEM;
+	memcpy(out->data + out->len, x, n);
+	out->len += n;
+	return gref_format(out, r->key, r->keylen, false);
 }
 
 static int
@@ -835,7 +864,7 @@ text_detail(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
 	case JRN_INCR:
 		rc = add_xref(out, f, r);
 		if (rc == 0)
-			rc = buf_addc(out, '=');
+			rc = put_c(out, '=');
 		if (rc == 0)
 			rc = zwr_format_value(out, r->val, r->vallen);
 		if (rc == 0 && r->type == JRN_INCR) {
@@ -1078,8 +1107,14 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 		if (slash != NULL)
 			name = slash + 1;
 		pl = strlen(name);
-		/* the fixed part in place: name, numbers, time, op (at most pl + 128 bytes) */
-		if ((rc = buf_grow(out, pl + 128)) != 0)
+		/*
+		 * Room for the line as it mostly is, so the pieces below seldom
+		 * grow the buffer: the fixed part in place (name, numbers, time,
+		 * op: at most pl + 128 bytes), then a reference and values in ZWR
+		 * form (a byte takes at most 5 there, as ",255)").
+		 */
+		if ((rc = buf_grow(out, pl + 256 + 5 * ((size_t)r->keylen + r->vallen + r->oldlen +
+		    r->inclen))) != 0)
 			goto out;
 		q = out->data + out->len;
 		memcpy(q, name, pl);
@@ -1112,7 +1147,7 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 		/* types without detail leave a trailing blank: take it back */
 		if (out->data[out->len - 1] == ' ')
 			out->len--;
-		rc = buf_addc(out, '\n');
+		rc = put_c(out, '\n');
 	}
 out:
 	if (rc != 0) {
