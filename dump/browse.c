@@ -12,14 +12,15 @@
  *
  * The records of the file list form one stream: a position is (file,
  * offset), and reading past the end of a file goes on at the first record
- * of the next one (and back).  Each file is scanned once, the first time
- * its records are needed: that pass checks every record, learns the
- * database numbers (DBMAP records can be anywhere before their use), finds
- * the last record and the valid end, the oldest transaction left open, and
- * the next file.  Everything after is a few records' work, however large
- * the file: a page is read from its first record's offset.  A damaged file
- * reads as ending where its damage starts; the damage is named on every
- * page of that file and in its header screen.
+ * of the next one (and back).  A file is read lazily, so that a page of a
+ * gigabyte file costs a page's records: its end is found from the back
+ * (the last record's repeated length and checksum, file_tail), a database
+ * number is looked up in the DBMAP records from where the last look
+ * stopped (need_db), and the whole file is read (file_scan: the counts,
+ * the oldest transaction left open, the next file) only for its header
+ * screen, or when its tail is torn or reading meets damage.  A damaged
+ * file then reads as ending where its damage starts, and the damage is
+ * named on its pages and in its header screen.
  *
  * The file list is a list of rows so that a grouped listing (cluster
  * sessions) can add rows that are not files; today every row is a file.
