@@ -81,9 +81,12 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 # programs: name -> main source
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
 RESTO_SRC := restore/dialogue.c restore/run.c
-PROGS     := jrnkit jrnresto
+PROGS     := jrnkit jrnresto jrndump
 jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/cvtcmd.c src/cmd/bkpcmd.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
+# dump/: the journal browser and batch dumps; the only program with ncurses
+jrndump_SRC := $(sort $(wildcard dump/*.c))
+jrndump_LIBS := $(NCURSES_LIBS)
 BINS      := $(PROGS:%=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -124,6 +127,7 @@ $(DEPS_STAMP):
 # tests include their helpers as "util/x.h"
 $(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Itests
 $(BUILD)/obj/restore/%.o: ALL_CFLAGS += -Irestore
+$(BUILD)/obj/dump/%.o: ALL_CFLAGS += -Idump
 
 # where the programs look for menus/ (src/ui/menudir.c)
 $(BUILD)/obj/src/ui/menudir.o: ALL_CFLAGS += -DJRNKIT_MENUDIR='"$(PREFIX)/share/jrnkit/menus"' \
@@ -149,7 +153,7 @@ define prog_rule
 $(BUILD)/bin/$(1): $$($(1)_SRC:%.c=$(BUILD)/obj/%.o) $(UILIB) $(LIB)
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  LD      $$@")
-	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(UILIB) $(LIB) $$(UI_LIBS) $$(LIB_LIBS)
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(UILIB) $(LIB) $$($(1)_LIBS) $$(UI_LIBS) $$(LIB_LIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 

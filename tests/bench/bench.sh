@@ -18,6 +18,8 @@
 #      random and sequential keys, against GT.M's mupip journal -recover
 #      -forward; peak RSS with a 10x journal; dry-run and --check times
 #   6. a table of ratios against the targets.
+#   7. dump (tests/bench/dump.sh): jrndump --select and --stats against mupip
+#      journal -extract and -show=statistics; the browser on a 1 GB journal
 # A target not met is reported, not failed: the exit status is 0 unless a
 # jrnkit command itself failed (1) or the jrnkit binary is missing (1).
 #
@@ -31,6 +33,7 @@
 #   PERF=1 (perf record the group-mode load and verify; top symbols printed),
 #   KEEP=1 (keep the temp dir), TMPDIR,
 #   BENCH_ONLY=restore (only section 5 and its rows of the table; default: all),
+#   BENCH_ONLY=dump (only section 7, tests/bench/dump.sh; DUMP_1G=0 skips its 1 GB journal),
 #   RST_RUNS (RUNS; timed restores per workload), RST_10X=0 (no 10x journal),
 #   RST_SEQ=0 (no sequential restore).
 set -u
@@ -51,8 +54,8 @@ JK=$BIN/jrnkit
 PEER_BENCH=${PEER_BENCH:-$(cd "$SRC/.." && pwd)/shared/bench}
 
 BENCH_ONLY=${BENCH_ONLY:-all}
-case $BENCH_ONLY in all | restore) ;; *)
-	echo "bench: BENCH_ONLY must be all or restore, not '$BENCH_ONLY'" >&2; exit 2 ;;
+case $BENCH_ONLY in all | restore | dump) ;; *)
+	echo "bench: BENCH_ONLY must be all, restore or dump, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 case $N$RUNS$GTM_RUNS${N_SYNC1:-0}$GC_SECS$VRUNS in *[!0-9]*)
 	echo "bench: N, RUNS, GTM_RUNS, N_SYNC1 and GC_SECS must be whole numbers" >&2; exit 2 ;;
@@ -159,6 +162,8 @@ if [ -z "${gtm_dist:-}" ]; then
 fi
 # shellcheck source=tests/bench/restore.sh
 . "$here/restore.sh"
+# shellcheck source=tests/bench/dump.sh
+. "$here/dump.sh"
 summary_head() {
 	if [ "$BENCH_ONLY" = restore ]; then
 		say "== 6. summary (N=$N, restores median of $RST_RUNS; GT.M figures from the same run)"
@@ -185,6 +190,15 @@ say "binary $JK; temp dir \$WORK=$WORK; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 say "workload: N updates of ^acct(k), k random in 1..N, 40-byte values, transactions of 100, a KILL every 1000"
 say
 
+if [ "$BENCH_ONLY" = dump ]; then
+	say "(BENCH_ONLY=dump: section 7 only)"
+	say
+	dump_section
+	summary_head
+	dump_rows
+	say
+	summary_foot
+fi
 if [ "$BENCH_ONLY" = restore ]; then
 	say "(BENCH_ONLY=restore: section 5 only)"
 	say
@@ -459,6 +473,10 @@ say
 
 restore_section
 
+# ---- 7. dump (tests/bench/dump.sh) --------------------------------------------------------------
+
+dump_section
+
 # ---- 6. summary -------------------------------------------------------------------------------
 
 export PEER
@@ -480,8 +498,8 @@ row "updates/s, sync, 4 processes" "$(num "$UPS_sync_4")" "-" "-" "-" "info"
 row "updates/s, group, 4 processes" "$(num "$UPS_group_4")" "-" "-" "-" "info"
 row "updates/s, none, 1 process" "$(num "$UPS_none_1")" "-" "-" "-" "info"
 row "updates/s, none, 4 processes" "$(num "$UPS_none_4")" "-" "-" "-" "info"
-row "GT.M extract records/s (no jrnkit dump yet)" "-" "$(num "$G_XRPS")" "-" "-" "info"
 restore_rows
+dump_rows
 say
 if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 	say "GT.M fsyncs its journal at every TCOMMIT ($G_FSYNC fsyncs for 200 transactions above): its M workload is like our"

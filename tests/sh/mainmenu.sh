@@ -10,6 +10,9 @@ set -u
 jk="${JRNKIT_BIN:?}/jrnkit"
 src=${JRNKIT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 here=$(pwd -P)
+# a jrnkit with no jrndump beside it, so item 5 reads "-not available-"
+# (the real jrndump behind item 5 is tested in jrndump.sh)
+mkdir -p "$here/alone" && cp "$jk" "$here/alone/jrnkit" && jk=$here/alone/jrnkit
 d=$here/inst
 unset JRNKIT_HOME JRNKIT_MENUS
 fail() { echo "FAIL: $*"; exit 1; }
