@@ -82,7 +82,7 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
 RESTO_SRC := restore/dialogue.c restore/run.c
 PROGS     := jrnkit jrnresto
-jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c $(RESTO_SRC)
+jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/clucmd.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
 BINS      := $(PROGS:%=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
