@@ -69,6 +69,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "jrn/format.h"
 
 #define CLU_SEQ_FILE	"CLUSEQ"
 #define CLU_LOG_FILE	"CLUJRN.LOG"
@@ -184,5 +185,49 @@ void clu_redirect_release(struct clu_redirect *r);
 int clu_redirect_add(struct clu_redirect *r, const char *from, const char *to, struct jk_err *err);
 /* path as redirected into out (replaced); the same path when no prefix matches.  0 or JK_ENOMEM. */
 int clu_redirect_apply(const struct clu_redirect *r, const char *path, struct buf *out);
+
+/* ---- the merge of the members' journals (clu_merge.c) --------------------------------------- */
+
+/*
+ * The records of every member's journal chain as one stream, in sequence
+ * order: a k-way merge that holds one record per member (bounded memory,
+ * whatever the journals' size).  It has the shape of jrn_chain_next, so
+ * the restore engine reads it as it reads a chain (rst.h, a cluster plan).
+ *
+ * paths[0..n) are the files, csn[i] the member of paths[i]; each member's
+ * files are read in the order they come in paths, as a chain (links
+ * checked unless clu_merge_check_links says not).  Records without a
+ * sequence number (journal start and end, database maps, checkpoints)
+ * belong to their member's stream only: each comes out as soon as the
+ * record before it in its member's file has.  The others come out by
+ * sequence number.
+ *
+ * Errors (<0; the message names the place): a member's file that cannot be
+ * read, is damaged, or does not follow the one before it (as jrn_chain);
+ * and the sequence itself: a GAP (the next number is not the one after the
+ * last), a DUPLICATE (two records with one number), or DISORDER (a
+ * member's numbers going back), each message naming both records, file
+ * and offset.  clu_merge_index and clu_merge_valid_end say where.  After
+ * an error clu_merge_skip goes on: past a sequence error with the record
+ * that raised it, past a file error with that member's next file.  A torn
+ * tail ending a member's last file is that member's end (a crash), not an
+ * error; clu_merge_torn counts it with the torn files before the last.
+ */
+struct clu_merge;
+
+int clu_merge_open(char *const *paths, const int *csn, size_t n, struct clu_merge **out,
+    struct jk_err *err);
+void clu_merge_close(struct clu_merge *m);
+void clu_merge_check_links(struct clu_merge *m, bool check);
+/* Next record; *fi gets the index in paths of its file.  <0 error, 0 record, >0 end. */
+int clu_merge_next(struct clu_merge *m, struct jrn_rec *rec, size_t *fi);
+const struct jk_err *clu_merge_err(const struct clu_merge *m);
+/* After an error: the index in paths of the file at fault, and how far it is valid (a sequence error: the offset of the record that raised it). */
+size_t clu_merge_index(const struct clu_merge *m);
+uint64_t clu_merge_valid_end(const struct clu_merge *m);
+void clu_merge_skip(struct clu_merge *m);
+/* Bytes of the files read so far (progress). */
+uint64_t clu_merge_bytes(const struct clu_merge *m);
+unsigned clu_merge_torn(const struct clu_merge *m);
 
 #endif
