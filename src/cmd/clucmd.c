@@ -132,10 +132,12 @@ clucmd_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
+	struct clu_member *m;
 	struct jk_err err;
+	size_t n, i;
 	int c, csn = -1;
 
-	optind = 1;
+	optind = 0;	/* 0: glibc starts afresh (main parsed with "+", which would stay) */
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': dir = optarg; break;
@@ -150,6 +152,17 @@ clucmd_init(int argc, char **argv)
 		warnx("no cluster in '%s' (jrnkit cluster init %s)", dir, dir);
 		return EX_ERR;
 	}
+	/* No instance is made for a number that is taken (clu_join checks again, under its lock). */
+	if (clu_members(dir, &m, &n, &err) != 0)
+		return fail(&err);
+	for (i = 0; i < n && m[i].csn != csn; i++)
+		;
+	if (i < n) {
+		warnx("cluster member %d is %s already", csn, m[i].inst);
+		clu_members_free(m, n);
+		return EX_ERR;
+	}
+	clu_members_free(m, n);
 	if (inst_create(argv[optind], &err) != 0)
 		return fail(&err);
 	printf("Instance created in %s\n", argv[optind]);
@@ -165,7 +178,7 @@ cmd_join(int argc, char **argv, const char *inst)
 	};
 	int c, csn = -1;
 
-	optind = 1;
+	optind = 0;	/* 0: glibc starts afresh (main parsed with "+", which would stay) */
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c != 'n')
 			return usage();
@@ -342,7 +355,7 @@ cmd_bench_seq(int argc, char **argv)
 	bool file_io = false;
 	int c, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: glibc starts afresh (main parsed with "+", which would stay) */
 	while ((c = getopt_long(argc, argv, "p:n:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p': if ((p = count_arg("-p", optarg)) == 0 || p > 64) return EX_USAGE; break;
@@ -458,7 +471,7 @@ clucmd_mark(int argc, char **argv, const char *inst)
 	long long id;
 	int c, rc = EX_OK;
 
-	optind = 1;
+	optind = 0;	/* 0: glibc starts afresh (main parsed with "+", which would stay) */
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': break;
