@@ -231,7 +231,8 @@ clu_members(const char *dir, struct clu_member **out, size_t *n, struct jk_err *
 		}
 		m[k++].csn = csn;
 	}
-	qsort(m, k, sizeof *m, member_cmp);
+	if (k > 1)
+		qsort(m, k, sizeof *m, member_cmp);
 	*out = m;
 	*n = k;
 	m = NULL;

@@ -1189,9 +1189,12 @@ out:
 	/* k journal locks are held; m[0] holds the cluster lock, and unlock lets it go. */
 	while (k > 0)
 		unlock(m[--k]);
-	for (i = 0; rc == 0 && i < n; i++) {
-		if (locs[i].path[0] != '\0' && (rc = jrn_writer_sync(m[i]->w, true)) != 0) {
-			werr(m[i], rc);
+	/* Whatever failed after they were written, the markers written are made durable. */
+	for (i = 0; i < n; i++) {
+		int e;
+
+		if (locs[i].path[0] != '\0' && (e = jrn_writer_sync(m[i]->w, true)) != 0 && rc == 0) {
+			rc = werr(m[i], e);
 			*err = m[i]->err;
 		}
 	}

@@ -1270,7 +1270,7 @@ resolve_cluster_point(const struct rst_plan *p, const struct rst_point *pt, bool
 	const char *what = stop ? "stop" : "start";
 	struct jrn_reader *r;
 	struct jrn_rec rec;
-	struct rst_pos pos;
+	struct rst_pos pos, pos0 = { 0, 0, 0 };
 	struct buf desc = BUF_INIT;
 	size_t i;
 	int rc;
@@ -1278,12 +1278,8 @@ resolve_cluster_point(const struct rst_plan *p, const struct rst_point *pt, bool
 	memset(b, 0, sizeof *b);
 	switch (pt->kind) {
 	case RST_EDGE:
-		b->kind = RST_EDGE;
-		return 0;
 	case RST_SEQ:
-		b->kind = RST_SEQ;
-		b->seq = pt->seq;
-		return 0;
+		return resolve_point(p, pt, stop, pos0, b, err);
 	case RST_LOCATION:
 		if ((rc = resolve_location(p, pt->path ? pt->path : "", pt->offset, &pos, what, err)) != 0)
 			return rc;

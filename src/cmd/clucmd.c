@@ -243,15 +243,6 @@ cmd_status(const char *dir)
 
 /* ---- bench-seq ----------------------------------------------------------------------------- */
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * One allocating process: n numbers, each under its own lock hold (lock,
  * take one, unlock), as a commit takes them.  It checks that its numbers
@@ -310,7 +301,7 @@ seq_round(const char *dir, unsigned p, uint64_t n, bool file_io, double *rate)
 		return EX_ERR;
 	}
 	fflush(stdout);
-	t0 = now_s();
+	t0 = (jrn_now_us() / 1e6);
 	for (i = 0; i < p; i++) {
 		if ((pid = fork()) < 0) {
 			warnx("cannot start process %u: %s", i + 1, strerror(errno));
@@ -329,7 +320,7 @@ seq_round(const char *dir, unsigned p, uint64_t n, bool file_io, double *rate)
 	while (wait(&status) > 0)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			rc = EX_ERR;
-	*rate = total / (now_s() - t0);
+	*rate = total / ((jrn_now_us() / 1e6) - t0);
 	last = clu_seq_next(c);
 	clu_close(c);
 	if (rc != EX_OK)
