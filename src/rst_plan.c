@@ -801,9 +801,16 @@ rst_plan_describe(const struct rst_plan *p, struct buf *out)
 	int rc = rst_plan_describe_dbs(p, out);
 
 #define ADD(...) do { if (rc == 0) rc = buf_addf(out, __VA_ARGS__); } while (0)
-	ADD("Journal files in the order they will be processed:\n");
-	for (i = 0; i < p->files.n; i++)
-		ADD("%zu. %s\n", i + 1, p->files.paths[i]);
+	if (p->csns != NULL) {
+		/* a cluster's files are read together, merged by sequence number */
+		ADD("Journal files of the cluster members, merged by sequence number:\n");
+		for (i = 0; i < p->files.n; i++)
+			ADD("%zu. member %d: %s\n", i + 1, p->csns[i], p->files.paths[i]);
+	} else {
+		ADD("Journal files in the order they will be processed:\n");
+		for (i = 0; i < p->files.n; i++)
+			ADD("%zu. %s\n", i + 1, p->files.paths[i]);
+	}
 	ADD("Start: ");
 	if (rc == 0)
 		rc = rst_point_format(&p->start, false, out);

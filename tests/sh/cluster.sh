@@ -79,6 +79,7 @@ $jk -I "$t/m0" db create "$t/r3" >/dev/null
 expect 0 "completed" $jr -q -I "$t/m0" --cluster --redirect "$t/db=$t/r3" --stop "$loc"
 same "$t/r3" "$t/snap.zwr"
 expect 1 "not among the cluster's journal files" $jr -q -I "$t/m0" --cluster --redirect "$t/db=$t/r3" --stop-marker nosuch
+expect 0 "2. member 1: $t/m1/journal/" $jr -I "$t/m0" --cluster --redirect "$t/db=$t/r3" --check
 expect 1 "cannot be saved as a plan file yet" $jr -q -I "$t/m0" --cluster --redirect "$t/db=$t/r3" --check --save-plan "$t/p.yaml"
 expect 2 "is not a cluster member: give --cluster-log LOG" $jr -q -I "$t/m9" --cluster --all
 expect 1 "not at a time" $jr -q -I "$t/m0" --cluster --redirect "$t/db=$t/r3" --stop-time '20991231 00:00:00'
