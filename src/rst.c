@@ -169,7 +169,8 @@ struct eng {
 	unsigned tick;
 	size_t announced;	/* the last file reported as new, SIZE_MAX none */
 	bool *seen;		/* a cluster plan: the files reported as new */
-	uint64_t mbytes;	/* ... and the bytes its merge has read */
+	struct clu_merge *merge;	/* ... the merge of the pass being reported, or NULL */
+	uint64_t mbytes;	/* ... and the bytes a finished pass's merge read */
 	int lock_fd;
 	/* transactions: pending in the open batch, settled with it */
 	uint64_t p_tx, p_txrb;
@@ -942,7 +943,10 @@ report(struct eng *e, size_t fi, uint64_t off, bool new_file)
 	pr.new_file = new_file;
 	pr.offset = off;
 	pr.bytes_total = e->total;
-	pr.bytes_done = e->p->csns != NULL ? e->mbytes : e->before[fi] + off;
+	if (e->p->csns != NULL)
+		pr.bytes_done = e->merge != NULL ? clu_merge_bytes(e->merge) : e->mbytes;
+	else
+		pr.bytes_done = e->before[fi] + off;
 	if (pr.bytes_done > e->total)
 		pr.bytes_done = e->total;
 	pr.records = e->res->records;
@@ -963,6 +967,10 @@ pass_release(struct eng *e, struct pass *ps)
 	if (torn > e->res->torn)
 		e->res->torn = torn;
 	jrn_chain_close(ps->c);
+	if (ps->m != NULL && e->merge == ps->m) {
+		e->mbytes = clu_merge_bytes(ps->m);
+		e->merge = NULL;
+	}
 	clu_merge_close(ps->m);
 	jrn_reader_close(ps->rr);
 	free(ps->map);
@@ -1065,7 +1073,7 @@ src_next(struct eng *e, struct pass *ps, struct jrn_rec *r, size_t *fi)
 		if ((rc = clu_merge_next(ps->m, r, fi)) == 0) {
 			ps->ord++;
 			if (!ps->replay)
-				e->mbytes = clu_merge_bytes(ps->m);
+				e->merge = ps->m;
 		}
 		return rc;
 	}
