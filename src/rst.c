@@ -119,6 +119,9 @@ struct pass {
 	size_t nmap, mapcap;
 	struct jrn_reader *rr;	/* re-reads transactions in file rr_fi */
 	size_t rr_fi;
+	/* a merged stream goes from member to member: each member's reader is kept */
+	struct jrn_reader *park[CLU_MAX_MEMBERS];
+	size_t park_fi[CLU_MAX_MEMBERS];
 	struct txscan tx;
 };
 
@@ -762,6 +765,22 @@ reader_for(struct eng *e, struct pass *ps, size_t fi)
 
 	if (ps->rr != NULL && ps->rr_fi == fi)
 		return 0;
+	if (ps->m != NULL) {
+		int was = ps->rr != NULL ? e->p->csns[ps->rr_fi] : -1, now = e->p->csns[fi];
+
+		if (was >= 0) {
+			jrn_reader_close(ps->park[was]);
+			ps->park[was] = ps->rr;
+			ps->park_fi[was] = ps->rr_fi;
+			ps->rr = NULL;
+		}
+		if (ps->park[now] != NULL && ps->park_fi[now] == fi) {
+			ps->rr = ps->park[now];
+			ps->park[now] = NULL;
+			ps->rr_fi = fi;
+			return 0;
+		}
+	}
 	jrn_reader_close(ps->rr);
 	ps->rr = NULL;
 	if ((rc = jrn_reader_open(fpath(e, fi), &ps->rr, &e->res->err)) != 0)
@@ -973,6 +992,8 @@ pass_release(struct eng *e, struct pass *ps)
 	}
 	clu_merge_close(ps->m);
 	jrn_reader_close(ps->rr);
+	for (size_t i = 0; i < CLU_MAX_MEMBERS; i++)
+		jrn_reader_close(ps->park[i]);
 	free(ps->map);
 	free(ps->tx.srcs);
 }
