@@ -82,7 +82,7 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
 RESTO_SRC := restore/dialogue.c restore/run.c
 PROGS     := jrnkit jrnresto jrndump
-jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/cvtcmd.c src/cmd/bkpcmd.c $(RESTO_SRC)
+jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/cvtcmd.c src/cmd/bkpcmd.c src/cmd/clucmd.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
 # dump/: the journal browser and batch dumps; the only program with ncurses
 jrndump_SRC := $(sort $(wildcard dump/*.c))

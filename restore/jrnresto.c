@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clu.h"
+#include "inst.h"
 #include "resto.h"
 #include "rst.h"
 
@@ -31,6 +33,11 @@ static const char usage_text[] =
 "  --log LOG [--search DIR]...   the files another instance's history log names\n"
 "  --journal-dir DIR... [--prefix P]  the files PREFIXyyyymmdd.nnn in directories\n"
 "  --plan FILE                   a saved plan (jrnkit-plan(5))\n"
+"  --cluster [--cluster-log LOG] [--journal-redirect OLD=NEW]...\n"
+"                                every member's files of the cluster journal log\n"
+"                                (default: this member's cluster's CLUJRN.LOG),\n"
+"                                merged by sequence number; OLD=NEW moves logged\n"
+"                                journal directories\n"
 "databases (one of these is required):\n"
 "  --all                         every database the journals name, to itself, all globals\n"
 "  --db DIR                      restore DIR\n"
@@ -81,7 +88,7 @@ enum opt {
 	O_GLOBAL, O_START, O_STOP, O_START_MARKER, O_START_OFFSET, O_START_TIME, O_START_SEQ,
 	O_STOP_MARKER, O_STOP_OFFSET, O_STOP_TIME, O_STOP_SEQ, O_NO_SWITCH, O_JOURNAL_UPDATES,
 	O_ROLLBACK, O_ABORT_DB, O_SKIP_DAMAGE, O_NO_LINKS, O_CHECK, O_DRY_RUN, O_SAVE_PLAN, O_JSON,
-	O_HELP, O_ALL,
+	O_HELP, O_ALL, O_CLUSTER, O_CLUSTER_LOG, O_JREDIRECT,
 };
 
 static const struct option longopts[] = {
@@ -117,6 +124,9 @@ static const struct option longopts[] = {
 	{ "save-plan", required_argument, NULL, O_SAVE_PLAN },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "cluster", no_argument, NULL, O_CLUSTER },
+	{ "cluster-log", required_argument, NULL, O_CLUSTER_LOG },
+	{ "journal-redirect", required_argument, NULL, O_JREDIRECT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -131,6 +141,10 @@ struct flags {
 	char **redirects;	/* --redirect OLD=NEW */
 	size_t nredirects;
 	bool all;
+	bool cluster;		/* --cluster */
+	const char *cluster_log;
+	char **jredirects;	/* --journal-redirect OLD=NEW */
+	size_t njredirects;
 	char **globals;
 	size_t nglobals;
 	const char *start, *stop;	/* point syntax, already made from the named forms */
@@ -223,6 +237,9 @@ parse_flags(int argc, char **argv, struct flags *f)
 		case O_SAVE_PLAN: f->save_plan = optarg; break;
 		case O_JSON: f->json = true; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
+		case O_CLUSTER: f->cluster = true; break;
+		case O_CLUSTER_LOG: f->cluster = true; f->cluster_log = optarg; break;
+		case O_JREDIRECT: if (push(&f->jredirects, &f->njredirects, optarg)) return -1; break;
 		default: return 1;
 		}
 	}
@@ -248,6 +265,48 @@ point_flag(struct rst_point *pt, const char *arg, const char *which, struct jk_e
 	snprintf(m, sizeof m, "%s", err->msg);
 	jk_errf(err, err->code, "%s point '%s': %s", which, arg, m);
 	return EXIT_USAGE;
+}
+
+/* --cluster: the files of the cluster journal log, redirected.  0 or an exit code. */
+static int
+cluster_files(const struct flags *f, struct rst_plan *p, struct jk_err *err)
+{
+	struct clu_redirect r;
+	struct inst_conf conf;
+	struct buf log = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	clu_redirect_init(&r);
+	if (f->cluster_log != NULL) {
+		buf_adds(&log, f->cluster_log);
+	} else if (inst_conf_load(p->inst, &conf, err) != 0) {
+		rc = EXIT_ERR;
+	} else if (conf.cluster_dir[0] == '\0') {
+		jk_errf(err, JK_EUSAGE, "%s is not a cluster member: give --cluster-log LOG", p->inst);
+		rc = EXIT_USAGE;
+	} else {
+		buf_addf(&log, "%s%s", conf.cluster_dir, CLU_LOG_FILE);
+	}
+	for (i = 0; rc == 0 && i < f->njredirects; i++) {
+		char *d = strdup(f->jredirects[i]), *eq = d ? strchr(d, '=') : NULL;
+
+		if (eq == NULL || eq == d || eq[1] == '\0') {
+			free(d);
+			jk_errf(err, JK_EUSAGE, "--journal-redirect wants OLD=NEW, two directories");
+			rc = EXIT_USAGE;
+			break;
+		}
+		*eq++ = '\0';
+		if (clu_redirect_add(&r, d, eq, err) != 0)
+			rc = EXIT_USAGE;
+		free(d);
+	}
+	if (rc == 0 && rst_plan_set_cluster(p, buf_str(&log), &r, err) != 0)
+		rc = EXIT_ERR;
+	clu_redirect_release(&r);
+	buf_release(&log);
+	return rc;
 }
 
 /* The plan the flags describe, into p (initialised, instance set).  0 or an exit code. */
@@ -276,7 +335,14 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 			return usage("--search goes with --log");
 		if (f->prefix && !f->njdirs)
 			return usage("--prefix goes with --journal-dir");
-		if (f->njdirs) {
+		if (f->cluster && (f->log || f->njdirs || f->from || f->through))
+			return usage("--cluster reads the cluster journal log: no --log, --journal-dir, --from or --through with it");
+		if (f->njredirects && !f->cluster)
+			return usage("--journal-redirect goes with --cluster");
+		if (f->cluster) {
+			if ((rc = cluster_files(f, p, err)) != 0)
+				return rc;
+		} else if (f->njdirs) {
 			/* made canonical, so the report names them as the log would */
 			char **canon = calloc(f->njdirs, sizeof *canon);
 			struct buf b = BUF_INIT;
@@ -298,7 +364,7 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 		} else
 			rc = rst_files_from_log(&p->files, f->log ? f->log : p->inst, f->search,
 			    f->nsearch, err);
-		if (rc == 0 && (f->from || f->through))
+		if (rc == 0 && !f->cluster && (f->from || f->through))
 			rc = rst_files_range(&p->files, f->from, f->through, err);
 		if (rc != 0)
 			return EXIT_ERR;
@@ -465,6 +531,7 @@ out:
 	free(f.jdirs);
 	free(f.dbs);
 	free(f.redirects);
+	free(f.jredirects);
 	free(f.globals);
 	buf_release(&f.startbuf);
 	buf_release(&f.stopbuf);

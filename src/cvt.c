@@ -591,7 +591,7 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 	const struct rst_plan *p = w->p;
 	struct jrn_chain *c;
 	struct jrn_rec r;
-	struct rst_pos pos;
+	struct rst_pos pos = { 0, 0, 0 };
 	struct wsrc *s;
 	size_t base = start->kind == RST_LOCATION ? start->pos.fi : 0, fi, cur = SIZE_MAX, bad;
 	bool started = start->kind == RST_EDGE;

@@ -1060,11 +1060,8 @@ out:
 int
 inst_log_append(const char *dir, const char *jpath, struct jk_err *err)
 {
-	struct buf line = BUF_INIT;
-	char path[PATH_MAX], last;
-	struct stat st;
-	ssize_t r;
-	int fd, rc, e;
+	char path[PATH_MAX];
+	int rc;
 
 	if (jpath[0] == '\0' || strchr(jpath, '\n') != NULL)
 		return jk_errf(err, JK_EUSAGE,
@@ -1072,7 +1069,19 @@ inst_log_append(const char *dir, const char *jpath, struct jk_err *err)
 		    "or hold a newline", jpath, LOG_NAME);
 	if ((rc = join(path, sizeof path, dir, LOG_NAME, err)) != 0)
 		return rc;
-	/* Not O_CREAT: the log is part of the instance, made by inst_create. */
+	return jk_append_line(path, jpath, err);
+}
+
+int
+jk_append_line(const char *path, const char *text, struct jk_err *err)
+{
+	struct buf line = BUF_INIT;
+	char last;
+	struct stat st;
+	ssize_t r;
+	int fd, rc, e;
+
+	/* Not O_CREAT: the log is part of the layout, made by whoever owns it. */
 	if ((fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)) < 0)
 		return io_err(err, errno, "cannot open '%s'", path);
 	if (fstat(fd, &st) != 0) {
@@ -1092,7 +1101,7 @@ inst_log_append(const char *dir, const char *jpath, struct jk_err *err)
 		if (last != '\n' && (rc = buf_addc(&line, '\n')) != 0)
 			goto nomem;
 	}
-	if ((rc = buf_addf(&line, "%s\n", jpath)) != 0)
+	if ((rc = buf_addf(&line, "%s\n", text)) != 0)
 		goto nomem;
 	if (write_all(fd, line.data, line.len) != 0) {
 		rc = jk_errno(err, errno, "cannot write '%s'", path);

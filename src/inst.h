@@ -97,6 +97,12 @@ void inst_log_free(char **paths, size_t n);
  * journal.log is missing (it is not created here: inst_create owns the layout).
  */
 int inst_log_append(const char *dir, const char *path, struct jk_err *err);
+/*
+ * Append text and a newline to the log file at path (which must exist:
+ * JK_ENOTFOUND otherwise) and fsync; after a torn last line it starts a
+ * new line first.  journal.log and the cluster's CLUJRN.LOG use it.
+ */
+int jk_append_line(const char *path, const char *text, struct jk_err *err);
 
 /*
  * Write data to path atomically (tmp, fsync, rename, fsync dir).  On failure

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bkp.h"
+#include "clu.h"
 #include "dblock.h"
 
 #define TX_FLUSH	(4u << 20)
@@ -46,6 +47,7 @@ struct jk {
 	char dir[PATH_MAX];
 	struct inst_conf conf;
 	struct jrn_writer *w;
+	struct clu *clu;	/* a cluster member: the cluster lock and sequence numbers (clu.h) */
 	struct jkdb dbs[MAX_DBS];
 	int ndbs;
 	int tlevel;
@@ -80,6 +82,26 @@ jk_init(const char *dir, struct jk_err *err)
 	return rc;
 }
 
+/* The writer's cluster hooks (jrn_writer_set_cluster). */
+static uint64_t
+member_csi(void *arg)
+{
+	struct jk *j = arg;
+
+	return clu_csi(j->clu);
+}
+
+static int
+member_file_begun(void *arg, const char *path, struct jk_err *err)
+{
+	struct jk *j = arg;
+	int rc;
+
+	if ((rc = clu_log_append(j->clu, j->conf.csn, path)) != 0)
+		*err = *clu_err(j->clu);
+	return rc;
+}
+
 int
 jk_open(const char *dir, struct jk **out, struct jk_err *err)
 {
@@ -105,6 +127,19 @@ jk_open(const char *dir, struct jk **out, struct jk_err *err)
 		goto out_free;
 	if ((rc = jrn_writer_open(j->dir, &j->conf, &j->w, err)) != 0)
 		goto out_free;
+	if (j->conf.cluster_dir[0] != '\0' && j->conf.csn >= 0) {
+		struct jrn_cluster cl;
+
+		if ((rc = clu_open(j->conf.cluster_dir, j->conf.csn, &j->clu, err)) != 0) {
+			jrn_writer_close(j->w);
+			goto out_free;
+		}
+		cl.csn = (uint32_t)j->conf.csn;
+		cl.arg = j;
+		cl.csi = member_csi;
+		cl.file_begun = member_file_begun;
+		jrn_writer_set_cluster(j->w, &cl);
+	}
 	*out = j;
 	return 0;
 out_free:
@@ -122,6 +157,7 @@ jk_close(struct jk *j)
 	if (j->tlevel > 0)
 		jk_trollback(j);
 	jrn_writer_close(j->w);
+	clu_close(j->clu);
 	for (i = 0; i < j->ndbs; i++) {
 		db_close(j->dbs[i].db);
 		dblock_close(j->dbs[i].use);
@@ -356,6 +392,59 @@ redo(struct jk *j, uint64_t from)
 }
 
 static int
+cerr(struct jk *j, int rc)
+{
+	j->err = *clu_err(j->clu);
+	j->err.code = rc;
+	return rc;
+}
+
+static void
+unlock(struct jk *j)
+{
+	if (!j->locked)
+		return;
+	if (j->clu != NULL)
+		clu_unlock(j->clu);
+	jrn_writer_unlock(j->w);
+	j->locked = false;
+}
+
+/*
+ * The journal lock is held: a member takes the cluster lock too (clu.h:
+ * it orders the writes of every member), and a member that journals is
+ * up (it joined while journaling, or its state was lost).
+ */
+static int
+lock_cluster(struct jk *j)
+{
+	int rc;
+
+	if (j->clu == NULL)
+		return 0;
+	if ((rc = clu_lock(j->clu)) != 0)
+		return cerr(j, rc);
+	if (jrn_writer_journaling(j->w) && !clu_member_up_now(j->clu, j->conf.csn) &&
+	    (rc = clu_member_up(j->clu, j->conf.csn)) != 0)
+		return cerr(j, rc);
+	return 0;
+}
+
+/* Under the locks: re-apply what a writer that died inside a commit left (from != UINT64_MAX). */
+static int
+redo_pending(struct jk *j, uint64_t from)
+{
+	int rc;
+
+	if (from == UINT64_MAX)
+		return 0;
+	if ((rc = redo(j, from)) != 0)
+		return rc;
+	jrn_writer_committed(j->w);
+	return 0;
+}
+
+static int
 lock(struct jk *j)
 {
 	uint64_t from;
@@ -376,24 +465,32 @@ lock(struct jk *j)
 			return rc;
 	}
 	j->locked = true;
-	if (from != UINT64_MAX) {
-		if ((rc = redo(j, from)) != 0) {
-			jrn_writer_unlock(j->w);
-			j->locked = false;
-			return rc;
-		}
-		jrn_writer_committed(j->w);
+	if ((rc = lock_cluster(j)) != 0 || (rc = redo_pending(j, from)) != 0) {
+		unlock(j);
+		return rc;
 	}
 	return 0;
 }
 
-static void
-unlock(struct jk *j)
+/*
+ * Append the records in tx: a member stamps them with sequence numbers
+ * first (under the cluster lock), and gives the numbers back when the
+ * append fails.  The error is on j.
+ */
+static int
+append_tx(struct jk *j, bool commit_follows)
 {
-	if (!j->locked)
-		return;
-	jrn_writer_unlock(j->w);
-	j->locked = false;
+	uint64_t first = 0;
+	int rc;
+
+	if (j->clu != NULL && (rc = clu_stamp(j->clu, j->tx.data, j->tx.len, &first)) != 0)
+		return cerr(j, rc);
+	if ((rc = jrn_writer_append(j->w, j->tx.data, j->tx.len, commit_follows)) != 0) {
+		if (j->clu != NULL)
+			clu_unstamp(j->clu, first);
+		return werr(j, rc);
+	}
+	return 0;
 }
 
 /* ---- transactions -------------------------------------------------------------- */
@@ -497,10 +594,9 @@ finish(struct jk *j)
 	int rc;
 
 	if (journaled) {
-		rc = jrn_writer_append(j->w, j->tx.data, j->tx.len, true);
+		rc = append_tx(j, true);
 		if (rc != 0) {
 			abort_txns(j);
-			werr(j, rc);
 			goto out;
 		}
 		if (j->tx_flushed)
@@ -552,9 +648,8 @@ jk_trollback(struct jk *j)
 	if (j->tx_flushed && jrn_writer_journaling(j->w)) {
 		/* Part of it is in the journal: say plainly that it never committed. */
 		j->tlevel = 1;
-		if ((rc = add_simple(j, JRN_TROLLBACK, 0)) == 0 &&
-		    (rc = jrn_writer_append(j->w, j->tx.data, j->tx.len, false)) != 0)
-			werr(j, rc);
+		if ((rc = add_simple(j, JRN_TROLLBACK, 0)) == 0)
+			rc = append_tx(j, false);
 		buf_reset(&j->tx);
 	}
 	j->tlevel = 0;
@@ -642,9 +737,8 @@ end_update(struct jk *j, int rc)
 	if (j->tx.len >= TX_FLUSH && jrn_writer_journaling(j->w)) {
 		if (!j->tx_flushed)
 			j->tx_first = jrn_writer_end(j->w);
-		rc = jrn_writer_append(j->w, j->tx.data, j->tx.len, false);
-		if (rc != 0)
-			return werr(j, rc);
+		if ((rc = append_tx(j, false)) != 0)
+			return rc;
 		j->tx_flushed = true;
 		buf_reset(&j->tx);
 	}
@@ -1018,6 +1112,26 @@ in_tx_refuse(struct jk *j, const char *what)
 	return jk_errf(&j->err, JK_ESTATE, "cannot %s inside a transaction", what);
 }
 
+/* Under the locks: write a marker; a member's takes a sequence number unless seq is given. */
+static int
+mark_locked(struct jk *j, int64_t id, const char *text, uint64_t seq, struct jk_loc *loc)
+{
+	bool took = false;
+	int rc;
+
+	if (j->clu != NULL && seq == 0 && jrn_writer_journaling(j->w)) {
+		if ((rc = clu_seq_take(j->clu, 1, &seq)) != 0)
+			return cerr(j, rc);
+		took = true;
+	}
+	if ((rc = jrn_writer_mark_seq(j->w, id, text, seq, loc)) != 0) {
+		if (took)
+			clu_unstamp(j->clu, seq);
+		return werr(j, rc);
+	}
+	return 0;
+}
+
 int
 jk_mark(struct jk *j, int64_t id, const char *text, struct jk_loc *loc)
 {
@@ -1027,12 +1141,86 @@ jk_mark(struct jk *j, int64_t id, const char *text, struct jk_loc *loc)
 		return in_tx_refuse(j, "set a marker");
 	if ((rc = lock(j)) != 0)
 		return rc;
-	rc = jrn_writer_mark(j->w, id, text, loc);
-	if (rc != 0)
-		werr(j, rc);
+	rc = mark_locked(j, id, text, 0, loc);
 	unlock(j);
 	if (rc == 0 && (rc = jrn_writer_sync(j->w, true)) != 0)
 		werr(j, rc);
+	return rc;
+}
+
+int
+jk_mark_cluster(struct jk **m, size_t n, int64_t id, const char *text,
+    int (*held)(void *arg), void *arg, struct jk_loc *locs, struct jk_err *err)
+{
+	uint64_t from[CLU_MAX_MEMBERS], seq = 0;
+	size_t i, k = 0, up = 0;
+	int rc = 0;
+
+	if (n == 0 || n > CLU_MAX_MEMBERS)
+		return jk_errf(err, JK_EUSAGE, "a cluster marker needs 1 to %d members, not %zu",
+		    CLU_MAX_MEMBERS, n);
+	for (i = 0; i < n; i++) {
+		if (m[i]->clu == NULL || strcmp(clu_dir(m[i]->clu), clu_dir(m[0]->clu)) != 0)
+			return jk_errf(err, JK_EUSAGE, "instance %s is not a member of the cluster in %s",
+			    m[i]->dir, m[0]->clu != NULL ? clu_dir(m[0]->clu) : m[0]->conf.cluster_dir);
+		if (i > 0 && m[i]->conf.csn <= m[i - 1]->conf.csn)
+			return jk_errf(err, JK_EUSAGE, "cluster members must be given in member number order");
+		if (m[i]->tlevel > 0)
+			return jk_errf(err, JK_ESTATE, "cannot set a cluster marker: member %d is in a transaction",
+			    m[i]->conf.csn);
+		memset(&locs[i], 0, sizeof locs[i]);
+	}
+	/* Lock order (clu.h): every journal lock by member number, then the cluster lock. */
+	for (k = 0; k < n; k++) {
+		if ((rc = jrn_writer_lock(m[k]->w, &from[k])) != 0) {
+			werr(m[k], rc);
+			*err = m[k]->err;
+			goto out;
+		}
+		m[k]->locked = true;
+	}
+	if ((rc = clu_lock(m[0]->clu)) != 0) {
+		*err = *clu_err(m[0]->clu);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((rc = redo_pending(m[i], from[i])) != 0) {
+			*err = m[i]->err;
+			goto out;
+		}
+		up += jrn_writer_journaling(m[i]->w);
+	}
+	if (up == 0) {
+		rc = jk_errf(err, JK_ESTATE, "no member of the cluster in %s is journaling", clu_dir(m[0]->clu));
+		goto out;
+	}
+	if ((rc = clu_seq_take(m[0]->clu, 1, &seq)) != 0) {
+		*err = *clu_err(m[0]->clu);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!jrn_writer_journaling(m[i]->w))
+			continue;
+		if ((rc = mark_locked(m[i], id, text, seq, &locs[i])) != 0) {
+			*err = m[i]->err;
+			goto out;
+		}
+	}
+	if (held != NULL && held(arg) != 0)
+		rc = jk_errf(err, JK_EUSAGE, "the markers are written, but what ran while writes were held failed");
+out:
+	/* k journal locks are held; m[0] holds the cluster lock, and unlock lets it go. */
+	while (k > 0)
+		unlock(m[--k]);
+	/* Whatever failed after they were written, the markers written are made durable. */
+	for (i = 0; i < n; i++) {
+		int e;
+
+		if (locs[i].path[0] != '\0' && (e = jrn_writer_sync(m[i]->w, true)) != 0 && rc == 0) {
+			rc = werr(m[i], e);
+			*err = m[i]->err;
+		}
+	}
 	return rc;
 }
 
@@ -1073,7 +1261,11 @@ jk_start(struct jk *j)
 
 	if ((rc = lock(j)) != 0)
 		return rc;
-	if ((rc = jrn_writer_start(j->w)) != 0)
+	/* A member comes up before its first file, which carries the session that makes. */
+	if (j->clu != NULL && !jrn_writer_journaling(j->w) &&
+	    (rc = clu_member_up(j->clu, j->conf.csn)) != 0)
+		cerr(j, rc);
+	else if ((rc = jrn_writer_start(j->w)) != 0)
 		werr(j, rc);
 	unlock(j);
 	return rc;
@@ -1090,6 +1282,8 @@ jk_stop(struct jk *j)
 		return rc;
 	if ((rc = jrn_writer_stop(j->w)) != 0)
 		werr(j, rc);
+	else if (j->clu != NULL && (rc = clu_member_down(j->clu, j->conf.csn)) != 0)
+		cerr(j, rc);
 	unlock(j);
 	return rc;
 }

@@ -83,6 +83,21 @@ int jk_db_list(struct jk *j, char ***paths, bool **mounted, size_t *n);
 
 /* Write a marker and make it durable; loc gets offset and path. */
 int jk_mark(struct jk *j, int64_t id, const char *text, struct jk_loc *loc);
+/*
+ * A cluster-wide marker (clu.h).  m[0..n) are open members of one
+ * cluster, in CSN order.  Takes every member's journal lock, then the
+ * cluster lock -- so nobody in the cluster writes meanwhile --, takes one
+ * sequence number, and writes the marker under it in the current journal
+ * of every member that journals.  held(arg), when not NULL, runs while the
+ * writes are held (a snapshot of the databases at the marker); its
+ * nonzero return fails the call after the markers are written.  locs[i]
+ * gets member i's marker place (offset 0 and path "" for a member that
+ * does not journal).  The markers are synced before the return.
+ * JK_ESTATE when no member journals or a member is in a transaction; the
+ * reason in err.
+ */
+int jk_mark_cluster(struct jk **m, size_t n, int64_t id, const char *text,
+    int (*held)(void *arg), void *arg, struct jk_loc *locs, struct jk_err *err);
 /* Switch to a new journal file; old and new paths into the buffers (may be NULL). */
 int jk_switch(struct jk *j, struct buf *from, struct buf *to);
 int jk_start(struct jk *j);

@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "db.h"
 #include "dblock.h"
 #include "gref.h"
@@ -98,6 +99,7 @@ struct tgt {
 struct mapent {
 	uint32_t num;
 	int src;
+	size_t fi;		/* the file that defines it (a cluster's files interleave) */
 };
 
 /* The transaction being read. */
@@ -106,6 +108,7 @@ struct txscan {
 	uint64_t txid;
 	uint32_t pid;
 	struct rst_pos begin;
+	uint64_t end_off;	/* just after its last record read (in begin's file) */
 	uint64_t nupd;
 	int *srcs;		/* sources it updates */
 	size_t nsrcs, cap;
@@ -117,6 +120,8 @@ struct pass {
 	bool replay;
 	bool started;
 	struct jrn_chain *c;
+	struct clu_merge *m;	/* a cluster plan: the members' files merged, instead of c */
+	uint64_t ord;		/* ... and the number of the record read in that stream */
 	size_t base;		/* plan file index of the chain's first file */
 	size_t fi;		/* file of the last record, SIZE_MAX before the first */
 	struct rst_pos last_end;	/* just after the last record read */
@@ -124,6 +129,9 @@ struct pass {
 	size_t nmap, mapcap;
 	struct jrn_reader *rr;	/* re-reads transactions in file rr_fi */
 	size_t rr_fi;
+	/* a merged stream goes from member to member: each member's reader is kept */
+	struct jrn_reader *park[CLU_MAX_MEMBERS];
+	size_t park_fi[CLU_MAX_MEMBERS];
 	struct txscan tx;
 };
 
@@ -174,6 +182,9 @@ struct eng {
 	uint64_t last_ns;
 	unsigned tick;
 	size_t announced;	/* the last file reported as new, SIZE_MAX none */
+	bool *seen;		/* a cluster plan: the files reported as new */
+	struct clu_merge *merge;	/* ... the merge of the pass being reported, or NULL */
+	uint64_t mbytes;	/* ... and the bytes a finished pass's merge read */
 	int lock_fd;
 	/* transactions: pending in the open batch, settled with it */
 	uint64_t p_tx, p_txrb;
@@ -358,7 +369,7 @@ map_add(struct eng *e, struct pass *ps, const struct jrn_rec *r)
 	if ((s = src_find_or_add(e, path)) < 0)
 		return nomem(&e->res->err);
 	for (i = 0; i < ps->nmap; i++)
-		if (ps->map[i].num == r->dbnum) {
+		if (ps->map[i].num == r->dbnum && ps->map[i].fi == ps->fi) {
 			ps->map[i].src = s;
 			return 0;
 		}
@@ -369,6 +380,7 @@ map_add(struct eng *e, struct pass *ps, const struct jrn_rec *r)
 		ps->map = v;
 	}
 	ps->map[ps->nmap].num = r->dbnum;
+	ps->map[ps->nmap].fi = ps->fi;
 	ps->map[ps->nmap++].src = s;
 	return 0;
 }
@@ -379,7 +391,7 @@ map_get(const struct pass *ps, uint32_t num)
 	size_t i;
 
 	for (i = 0; i < ps->nmap; i++)
-		if (ps->map[i].num == num)
+		if (ps->map[i].num == num && ps->map[i].fi == ps->fi)
 			return ps->map[i].src;
 	return -1;
 }
@@ -584,6 +596,8 @@ norm_pos(const struct eng *e, struct rst_pos pos)
 	size_t n = e->p->files.n;
 	uint64_t size;
 
+	if (pos.ord != 0)
+		return pos;	/* a merged stream's place is its number */
 	if (pos.fi >= n) {
 		pos.fi = n - 1;
 		pos.off = UINT64_MAX;
@@ -846,6 +860,22 @@ reader_for(struct eng *e, struct pass *ps, size_t fi)
 
 	if (ps->rr != NULL && ps->rr_fi == fi)
 		return 0;
+	if (ps->m != NULL) {
+		int was = ps->rr != NULL ? e->p->csns[ps->rr_fi] : -1, now = e->p->csns[fi];
+
+		if (was >= 0) {
+			jrn_reader_close(ps->park[was]);
+			ps->park[was] = ps->rr;
+			ps->park_fi[was] = ps->rr_fi;
+			ps->rr = NULL;
+		}
+		if (ps->park[now] != NULL && ps->park_fi[now] == fi) {
+			ps->rr = ps->park[now];
+			ps->park[now] = NULL;
+			ps->rr_fi = fi;
+			return 0;
+		}
+	}
 	jrn_reader_close(ps->rr);
 	ps->rr = NULL;
 	if ((rc = jrn_reader_open(fpath(e, fi), &ps->rr, &e->res->err)) != 0)
@@ -896,6 +926,7 @@ tx_open(struct pass *ps, const struct jrn_rec *r, struct rst_pos pos)
 	ps->tx.txid = r->txid;
 	ps->tx.pid = r->pid;
 	ps->tx.begin = pos;
+	ps->tx.end_off = r->offset + r->len;
 	ps->tx.nupd = 0;
 	ps->tx.nsrcs = 0;
 }
@@ -962,14 +993,20 @@ tx_abandon(struct eng *e, struct pass *ps, uint64_t end_off)
 	for (i = 0; i < ps->tx.nsrcs; i++, t->ndbs++)
 		if ((t->dbs[i] = strdup(e->srcs[ps->tx.srcs[i]].path)) == NULL)
 			return nomem(&res->err);
+	/* In a merged stream the record that ends it may be another member's: its own end counts. */
+	end.fi = ps->tx.begin.fi;
+	end.off = end_off;
+	end.ord = 0;
+	if (ps->m != NULL) {
+		end.ord = end_off == UINT64_MAX ? ps->ord + 1 : ps->ord;
+		end_off = ps->tx.end_off;
+	}
 	if (!e->p->rollback) {
 		if ((rc = apply_tx(e, ps, ps->tx.txid, ps->tx.begin, end_off)) != 0)
 			return rc;
 		res->incomplete[res->nincomplete - 1].applied = true;
 	}
 	/* A unit of its own: its list entry belongs to the batch it is in. */
-	end.fi = ps->tx.begin.fi;
-	end.off = end_off;
 	return unit_done(e, ps, end);
 }
 
@@ -1007,7 +1044,10 @@ report(struct eng *e, size_t fi, uint64_t off, bool new_file)
 	pr.new_file = new_file;
 	pr.offset = off;
 	pr.bytes_total = e->total;
-	pr.bytes_done = e->before[fi] + off;
+	if (e->p->csns != NULL)
+		pr.bytes_done = e->merge != NULL ? clu_merge_bytes(e->merge) : e->mbytes;
+	else
+		pr.bytes_done = e->before[fi] + off;
 	if (pr.bytes_done > e->total)
 		pr.bytes_done = e->total;
 	pr.records = e->res->records;
@@ -1021,13 +1061,21 @@ report(struct eng *e, size_t fi, uint64_t off, bool new_file)
 static void
 pass_release(struct eng *e, struct pass *ps)
 {
-	unsigned torn = ps->c != NULL ? jrn_chain_torn(ps->c, NULL) : 0;
+	unsigned torn = ps->c != NULL ? jrn_chain_torn(ps->c, NULL) :
+	    ps->m != NULL ? clu_merge_torn(ps->m) : 0;
 
 	/* passes may read a file twice (a replay): the most any pass saw */
 	if (torn > e->res->torn)
 		e->res->torn = torn;
 	jrn_chain_close(ps->c);
+	if (ps->m != NULL && e->merge == ps->m) {
+		e->mbytes = clu_merge_bytes(ps->m);
+		e->merge = NULL;
+	}
+	clu_merge_close(ps->m);
 	jrn_reader_close(ps->rr);
+	for (size_t i = 0; i < CLU_MAX_MEMBERS; i++)
+		jrn_reader_close(ps->park[i]);
 	free(ps->map);
 	free(ps->tx.srcs);
 }
@@ -1052,6 +1100,19 @@ new_file(struct eng *e, struct pass *ps, size_t fi)
 {
 	int rc = 0;
 
+	if (ps->m != NULL) {
+		/*
+		 * A merged stream goes from member to member: a transaction ends
+		 * at a record not its own (below), and each file keeps its maps.
+		 */
+		ps->fi = fi;
+		if (!ps->replay && !e->seen[fi]) {
+			e->seen[fi] = true;
+			e->announced = SIZE_MAX;
+			report(e, fi, 0, true);
+		}
+		return 0;
+	}
 	if (ps->tx.active)
 		rc = tx_abandon(e, ps, UINT64_MAX);
 	ps->nmap = 0;
@@ -1071,6 +1132,59 @@ commit_failed(struct eng *e)
 	return P_DBERR;
 }
 
+/* The pass's record source: the chain of the files, or a cluster's merge. */
+static void
+src_skip(struct pass *ps)
+{
+	if (ps->m != NULL)
+		clu_merge_skip(ps->m);
+	else
+		jrn_chain_skip(ps->c);
+}
+
+static int
+src_open(struct eng *e, struct pass *ps)
+{
+	const struct rst_plan *p = e->p;
+	int rc;
+
+	if (p->csns != NULL) {
+		/* Always from the first records: places in a merged stream are numbers counted from there. */
+		if (e->seen == NULL && (e->seen = calloc(p->files.n, sizeof *e->seen)) == NULL)
+			return nomem(&e->res->err);
+		if ((rc = clu_merge_open(p->files.paths, p->csns, p->files.n, &ps->m, &e->res->err)) != 0)
+			return rc;
+		clu_merge_check_links(ps->m, p->check_links);
+		ps->base = 0;
+		return 0;
+	}
+	if ((rc = jrn_chain_open(p->files.paths + ps->from.fi, p->files.n - ps->from.fi, &ps->c,
+	    &e->res->err)) != 0)
+		return rc;
+	jrn_chain_check_links(ps->c, p->check_links);
+	ps->base = ps->from.fi;
+	return 0;
+}
+
+/* Next record and its file index in the plan's list. */
+static int
+src_next(struct eng *e, struct pass *ps, struct jrn_rec *r, size_t *fi)
+{
+	int rc;
+
+	if (ps->m != NULL) {
+		if ((rc = clu_merge_next(ps->m, r, fi)) == 0) {
+			ps->ord++;
+			if (!ps->replay)
+				e->merge = ps->m;
+		}
+		return rc;
+	}
+	if ((rc = jrn_chain_next(ps->c, r, NULL)) == 0)
+		*fi = ps->base + jrn_chain_index(ps->c);
+	return rc;
+}
+
 /*
  * A journal error while reading file bad (chain error jrc): list it, and
  * either stop (the outcome) or skip the rest of the file (P_END means go on).
@@ -1079,15 +1193,16 @@ static enum outcome
 journal_error(struct eng *e, struct pass *ps, int jrc)
 {
 	const struct rst_plan *p = e->p;
-	size_t bad = ps->base + jrn_chain_index(ps->c);
-	uint64_t valid = jrn_chain_valid_end(ps->c);
-	const char *msg = jrn_chain_err(ps->c)->msg;
+	size_t bad = ps->m != NULL ? clu_merge_index(ps->m) : ps->base + jrn_chain_index(ps->c);
+	uint64_t valid = ps->m != NULL ? clu_merge_valid_end(ps->m) : jrn_chain_valid_end(ps->c);
+	const char *msg = ps->m != NULL ? clu_merge_err(ps->m)->msg : jrn_chain_err(ps->c)->msg;
 	bool last, go_on;
 	int rc;
 
 	if (bad >= p->files.n)
 		bad = p->files.n - 1;
-	last = bad + 1 == p->files.n;
+	/* A merge ends a member's journal at its torn tail itself: nothing it reports is the end. */
+	last = bad + 1 == p->files.n && ps->m == NULL;
 	if ((rc = tx_abandon(e, ps, UINT64_MAX)) != 0)
 		return failed(e, ps, rc);
 	if (ps->replay) {
@@ -1095,7 +1210,7 @@ journal_error(struct eng *e, struct pass *ps, int jrc)
 		if (jrc == JK_ETORN && last)
 			return P_STOP;
 		if (p->jrn_errors == RST_CONTINUE) {
-			jrn_chain_skip(ps->c);
+			src_skip(ps);
 			return P_END;
 		}
 		jk_errf(&e->res->err, jrc, "%s", msg);
@@ -1117,7 +1232,7 @@ journal_error(struct eng *e, struct pass *ps, int jrc)
 		jk_errf(&e->res->err, jrc, "%s", msg);
 		return P_JRNERR;
 	}
-	jrn_chain_skip(ps->c);
+	src_skip(ps);
 	return P_END;
 }
 
@@ -1131,15 +1246,12 @@ pass_run(struct eng *e, struct pass *ps)
 	size_t fi;
 	int rc, si;
 
-	if ((rc = jrn_chain_open(p->files.paths + ps->from.fi, p->files.n - ps->from.fi, &ps->c,
-	    &e->res->err)) != 0)
+	if (src_open(e, ps) != 0)
 		return P_FATAL;
-	jrn_chain_check_links(ps->c, p->check_links);
-	ps->base = ps->from.fi;
 	ps->fi = SIZE_MAX;
 	ps->last_end = ps->from;
 	for (;;) {
-		rc = jrn_chain_next(ps->c, &r, NULL);
+		rc = src_next(e, ps, &r, &fi);
 		if (rc > 0) {
 			if ((rc = tx_abandon(e, ps, UINT64_MAX)) != 0)
 				return failed(e, ps, rc);
@@ -1154,12 +1266,13 @@ pass_run(struct eng *e, struct pass *ps)
 				return o;
 			continue;
 		}
-		fi = ps->base + jrn_chain_index(ps->c);
 		if (fi != ps->fi && (rc = new_file(e, ps, fi)) != 0)
 			return failed(e, ps, rc);
 		pos.fi = after.fi = fi;
 		pos.off = r.offset;
 		after.off = r.offset + r.len;
+		pos.ord = ps->m != NULL ? ps->ord : 0;
+		after.ord = ps->m != NULL ? ps->ord + 1 : 0;
 		ps->last_end = after;
 		if (!e->hw_set || rst_pos_cmp(pos, e->hw) >= 0) {
 			e->hw = after;
@@ -1204,6 +1317,8 @@ pass_run(struct eng *e, struct pass *ps)
 			ps->started = true;
 		if (ps->tx.active && !tx_owns(&ps->tx, &r) && (rc = tx_abandon(e, ps, r.offset)) != 0)
 			return failed(e, ps, rc);
+		if (ps->tx.active)
+			ps->tx.end_off = after.off;
 
 		if (jrn_type_is_update(r.type)) {
 			if ((si = map_get(ps, r.dbnum)) < 0) {
@@ -1572,6 +1687,7 @@ teardown(struct eng *e)
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
 	free(e->before);
+	free(e->seen);
 	free(e->gl);
 	free(e->glhash);
 }
@@ -1582,7 +1698,7 @@ rst_run(const struct rst_plan *plan, const struct rst_hooks *hooks, struct rst_r
 	struct eng e;
 	struct pass ps;
 	enum outcome o;
-	struct rst_pos from = { 0, 0 }, stop_at = { 0, 0 };
+	struct rst_pos from = { 0, 0, 0 }, stop_at = { 0, 0, 0 };
 	bool started;
 	const char *status;
 	size_t i, last = plan->files.n ? plan->files.n - 1 : 0;
@@ -1686,6 +1802,8 @@ aborted:
 	if (res->status == RST_DONE) {
 		/* the last word: the end of the files, or the stopping record (in a file announced) */
 		e.last_ns = 0;
+		if (o != P_STOP)
+			e.mbytes = e.total;	/* a merge read everything */
 		if (o == P_STOP)
 			report(&e, stop_at.fi, stop_at.off, false);
 		else

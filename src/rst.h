@@ -223,6 +223,9 @@ struct rst_plan {
 	bool rollback;			/* discard incomplete transactions (default no, as the dialogue) */
 	bool check_links;		/* each file must name the one before it (default yes) */
 	bool dry_run;			/* read, select and count; write nothing at all */
+	int *csns;			/* a cluster restore: files.paths[i] is a journal file of
+					 * member csns[i], and the members' files are merged by
+					 * sequence number; NULL: one instance's chain */
 };
 
 void rst_plan_init(struct rst_plan *p);
@@ -273,6 +276,24 @@ int rst_plan_default_start(struct rst_plan *p, struct buf *note, struct jk_err *
 int rst_plan_describe(const struct rst_plan *p, struct buf *out);
 /* Only the databases, as the dialogue lists them ("Processing globals from the following datasets:"). */
 int rst_plan_describe_dbs(const struct rst_plan *p, struct buf *out);
+
+/*
+ * THE CLUSTER LOG AS SOURCE (clu.h).  The files are those of a cluster
+ * journal log (CLUJRN.LOG or a copy), each path redirected through r (NULL:
+ * none), and the run merges the members' files by sequence number instead
+ * of reading one after the other (clu_merge): the records come in the
+ * order the updates were committed to the shared databases, and a gap or
+ * disorder in the numbers is a journal error naming both records.  Links
+ * are checked within each member's files.  Points in a cluster plan are
+ * sequence numbers: a location or a marker stands for the sequence number
+ * of the record there (the first matching marker in sequence order); a
+ * cluster marker carries one number in every member's journal, so a stop
+ * there applies exactly what was committed before it.  The last restore,
+ * and a time, are not cluster points (JK_EUSAGE).  Replaces the files.
+ */
+struct clu_redirect;
+int rst_plan_set_cluster(struct rst_plan *p, const char *log, const struct clu_redirect *r,
+    struct jk_err *err);
 
 /* Canonical form of a directory that may not exist here: absolute, no . or .., trailing '/'; symlinks resolved when it exists. */
 int rst_canon_dir(const char *dir, struct buf *out, struct jk_err *err);

@@ -12,15 +12,26 @@
 #include "jrn/format.h"
 #include "rst.h"
 
-/* A place in the stream: file index in plan.files, byte offset in it. */
+/*
+ * A place in the stream: file index in plan.files, byte offset in it.  In
+ * a cluster plan's merged stream (clu_merge) places are ordered by ord
+ * instead, the record's number in the stream from 1 (a place just after
+ * record k is ord k + 1, the same place as record k + 1 wherever that
+ * is); 0 everywhere else.
+ */
 struct rst_pos {
 	size_t fi;
 	uint64_t off;
+	uint64_t ord;
 };
 
 static inline int
 rst_pos_cmp(struct rst_pos a, struct rst_pos b)
 {
+	if (a.ord != b.ord)
+		return a.ord < b.ord ? -1 : 1;
+	if (a.ord != 0)
+		return 0;
 	if (a.fi != b.fi)
 		return a.fi < b.fi ? -1 : 1;
 	return a.off < b.off ? -1 : a.off > b.off;

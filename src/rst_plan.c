@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bkp.h"
+#include "clu.h"
 #include "db.h"
 #include "gref.h"
 #include "inst.h"
@@ -643,7 +644,55 @@ rst_plan_release(struct rst_plan *p)
 	free(p->dbs);
 	rst_point_clear(&p->start);
 	rst_point_clear(&p->stop);
+	free(p->csns);
 	rst_plan_init(p);
+}
+
+int
+rst_plan_set_cluster(struct rst_plan *p, const char *log, const struct clu_redirect *r,
+    struct jk_err *err)
+{
+	struct clu_log l;
+	struct rst_files f;
+	struct buf path = BUF_INIT;
+	int *csns = NULL;
+	size_t i;
+	int rc;
+
+	clu_log_init(&l);
+	rst_files_init(&f);
+	if ((rc = clu_log_read(log, &l, err)) != 0)
+		goto out;
+	if (l.n == 0) {
+		rc = jk_errf(err, JK_ENOTFOUND, "the cluster journal log %s lists no journal files", log);
+		goto out;
+	}
+	if ((csns = calloc(l.n, sizeof *csns)) == NULL) {
+		rc = nomem(err);
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (r != NULL ? clu_redirect_apply(r, l.e[i].path, &path) != 0 :
+		    (buf_reset(&path), buf_adds(&path, l.e[i].path)) != 0) {
+			rc = nomem(err);
+			goto out;
+		}
+		if ((rc = rst_files_add(&f, buf_str(&path), err)) != 0)
+			goto out;
+		csns[i] = l.e[i].csn;
+	}
+	rst_files_release(&p->files);
+	p->files = f;
+	rst_files_init(&f);
+	free(p->csns);
+	p->csns = csns;
+	csns = NULL;
+out:
+	free(csns);
+	rst_files_release(&f);
+	buf_release(&path);
+	clu_log_release(&l);
+	return rc;
 }
 
 int
@@ -753,9 +802,16 @@ rst_plan_describe(const struct rst_plan *p, struct buf *out)
 	int rc = rst_plan_describe_dbs(p, out);
 
 #define ADD(...) do { if (rc == 0) rc = buf_addf(out, __VA_ARGS__); } while (0)
-	ADD("Journal files in the order they will be processed:\n");
-	for (i = 0; i < p->files.n; i++)
-		ADD("%zu. %s\n", i + 1, p->files.paths[i]);
+	if (p->csns != NULL) {
+		/* a cluster's files are read together, merged by sequence number */
+		ADD("Journal files of the cluster members, merged by sequence number:\n");
+		for (i = 0; i < p->files.n; i++)
+			ADD("%zu. member %d: %s\n", i + 1, p->csns[i], p->files.paths[i]);
+	} else {
+		ADD("Journal files in the order they will be processed:\n");
+		for (i = 0; i < p->files.n; i++)
+			ADD("%zu. %s\n", i + 1, p->files.paths[i]);
+	}
 	ADD("Start: ");
 	if (rc == 0)
 		rc = rst_point_format(&p->start, false, out);
@@ -1185,15 +1241,118 @@ out:
 	return rc;
 }
 
+/* A cluster plan's files: each member's, in order, checked as a chain of their own. */
+static int
+check_members(const struct rst_plan *p, struct jk_err *err)
+{
+	struct rst_files f;
+	bool *done;
+	size_t i, k;
+	int rc = 0;
+
+	if ((done = calloc(p->files.n, sizeof *done)) == NULL)
+		return nomem(err);
+	for (i = 0; i < p->files.n && rc == 0; i++) {
+		if (done[i])
+			continue;
+		f.n = 0;
+		if ((f.paths = calloc(p->files.n, sizeof *f.paths)) == NULL) {
+			rc = nomem(err);
+			break;
+		}
+		for (k = i; k < p->files.n; k++) {
+			if (p->csns[k] == p->csns[i]) {
+				f.paths[f.n++] = p->files.paths[k];
+				done[k] = true;
+			}
+		}
+		rc = rst_files_check(&f, p->check_links, err);
+		free(f.paths);		/* the strings are the plan's */
+	}
+	free(done);
+	return rc;
+}
+
+/*
+ * A point of a cluster plan as a sequence number (rst_plan_set_cluster):
+ * a location is the number of the record there; a marker, the smallest
+ * number of the markers that match.
+ */
+static int
+resolve_cluster_point(const struct rst_plan *p, const struct rst_point *pt, bool stop,
+    struct rst_bound *b, struct jk_err *err)
+{
+	const char *what = stop ? "stop" : "start";
+	struct jrn_reader *r;
+	struct jrn_rec rec;
+	struct rst_pos pos, pos0 = { 0, 0, 0 };
+	struct buf desc = BUF_INIT;
+	size_t i;
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	switch (pt->kind) {
+	case RST_EDGE:
+	case RST_SEQ:
+		return resolve_point(p, pt, stop, pos0, b, err);
+	case RST_LOCATION:
+		if ((rc = resolve_location(p, pt->path ? pt->path : "", pt->offset, &pos, what, err)) != 0)
+			return rc;
+		if ((rc = jrn_reader_open(p->files.paths[pos.fi], &r, err)) != 0)
+			return rc;
+		if ((rc = jrn_reader_seek(r, pos.off)) == 0 && (rc = jrn_reader_next(r, &rec)) == 0 &&
+		    rec.offset == pos.off && rec.seq != 0) {
+			b->kind = RST_SEQ;
+			b->seq = rec.seq;
+		} else {
+			rc = jk_errf(err, JK_EUSAGE, "the %s point %" PRIu64 ",%s is not a record with a "
+			    "cluster sequence number", what, pt->offset, p->files.paths[pos.fi]);
+		}
+		jrn_reader_close(r);
+		return rc;
+	case RST_MARKER_ID:
+	case RST_MARKER_TEXT:
+		if (pt->kind == RST_MARKER_TEXT && pt->marker_text == NULL)
+			return jk_errf(err, JK_EUSAGE, "the %s point is a marker text, but there is no text", what);
+		for (i = 0; i < p->files.n; i++) {
+			if (jrn_reader_open(p->files.paths[i], &r, NULL) != 0)
+				continue;
+			while (jrn_reader_next(r, &rec) == 0)
+				if (marker_matches(pt, &rec) && rec.seq != 0 && (b->seq == 0 || rec.seq < b->seq))
+					b->seq = rec.seq;
+			jrn_reader_close(r);
+		}
+		if (b->seq != 0) {
+			b->kind = RST_SEQ;
+			return 0;
+		}
+		rst_point_format(pt, false, &desc);
+		rc = jk_errf(err, JK_ENOTFOUND, "the %s point %s is not among the cluster's journal files",
+		    what, buf_str(&desc));
+		buf_release(&desc);
+		return rc;
+	default:
+		return jk_errf(err, JK_EUSAGE, "a cluster restore starts and stops at sequence numbers, "
+		    "markers or locations, not at %s", pt->kind == RST_TIME ? "a time" : "the last restore");
+	}
+}
+
 /* The files, the database list (targets only when need_targets), the points. */
 static int
 resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *stop,
     bool need_targets, struct jk_err *err)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
-	struct rst_pos from = { 0, 0 };
+	struct rst_pos from = { 0, 0, 0 };
 	int rc;
 
+	if (p->csns != NULL) {
+		if ((rc = check_members(p, err)) != 0 || (rc = check_dbs(p, need_targets, err)) != 0 ||
+		    (rc = resolve_cluster_point(p, &p->start, false, start, err)) != 0 ||
+		    (rc = resolve_cluster_point(p, &p->stop, true, stop, err)) != 0)
+			return rc;
+		goto points_done;
+	}
 	if ((rc = rst_files_check(&p->files, p->check_links, err)) != 0 ||
 	    (rc = check_dbs(p, need_targets, err)) != 0)
 		return rc;
@@ -1206,6 +1365,7 @@ resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *sto
 		from = start->pos;
 	if ((rc = resolve_point(p, &p->stop, true, from, stop, err)) != 0)
 		return rc;
+points_done:
 	if (stop_before_start(p, start, stop)) {
 		rst_point_format(&p->start, false, &a);
 		rst_point_format(&p->stop, true, &b);

@@ -891,6 +891,8 @@ plan_format(const struct rst_plan *p, struct buf *out, struct jk_err *err)
 		    "them; a plan file holds one or the other");
 	if ((unsigned)p->db_errors > RST_ABORT || (unsigned)p->jrn_errors > RST_ABORT)
 		return jk_errf(err, JK_EUSAGE, "unknown error policy");
+	if (p->csns != NULL)
+		return jk_errf(err, JK_EUSAGE, "a cluster restore cannot be saved as a plan file yet");
 	TRY(buf_adds(out, "# jrnkit restore plan (jrnkit-plan(5))\nversion: " PLAN_VERSION "\n"));
 	if (p->inst != NULL) {
 		TRY(buf_adds(out, "instance: "));

@@ -27,6 +27,7 @@
 #include "jrn/jrn.h"
 #include "cvtcmd.h"
 #include "bkpcmd.h"
+#include "clucmd.h"
 #include "mainmenu.h"
 
 #define EX_OK		0
@@ -43,6 +44,8 @@ static const char usage_text[] =
 "commands:\n"
 "  (none)                      the main menu (a dialogue on stdin)\n"
 "  init DIR                    create an instance (and its database db/user/)\n"
+"  init --cluster CDIR --csn N DIR   ... as member N of a cluster\n"
+"  cluster init|join|status|bench-seq   cluster directory and members\n"
 "  db create|mount|dismount|check DIR\n"
 "  db list                     the instance's databases\n"
 "  set REF VALUE | set REF=ZWR  set a node (VALUE taken literally)\n"
@@ -54,9 +57,10 @@ static const char usage_text[] =
 "  exec FILE|-                 run a script (set, kill, zkill, incr, tstart,\n"
 "                              tcommit, trollback, mark)\n"
 "  load [-n N] [-t T] [-p P] [-k K] [-v V] [--kill-every N] [--seed S] [-g NAME]\n"
-"                              workload generator\n"
+"       [--members]            workload generator (--members: P processes on each\n"
+"                              member of the cluster)\n"
 "  switch | start | stop       journal file switch, begin and stop journaling\n"
-"  mark ID TEXT                set a marker: prints offset,path\n"
+"  mark [--cluster] ID TEXT    set a marker: prints offset,path (a line per member)\n"
 "  checkpoint                  flush databases and write a checkpoint\n"
 "  status [--json]             journal status\n"
 "  options [KEY=VALUE...]      journal settings: set them, or a dialogue\n"
@@ -166,6 +170,8 @@ cmd_init(int argc, char **argv)
 {
 	struct jk_err err;
 
+	if (argc > 2 && strncmp(argv[1], "--c", 3) == 0)
+		return clucmd_init(argc, argv);
 	if (argc != 2)
 		usage();
 	jk_err_clear(&err);
@@ -802,9 +808,12 @@ cmd_load(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "kill-every", required_argument, NULL, 'K' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "members", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct load_opt o = { 1000000, 100, 1, 0, 40, 1000, 1, "acct" };
+	char **members = NULL;	/* --members: the instances, children go round them */
+	size_t nmembers = 0;
 	struct load_res res, sum;
 	int c, fds[2], rc = EX_OK, status;
 	uint64_t i;
@@ -821,6 +830,7 @@ cmd_load(int argc, char **argv)
 		case 'v': o.v = num_arg("-v", optarg); break;
 		case 'K': o.kill_every = num_arg("--kill-every", optarg); break;
 		case 'S': o.seed = num_arg("--seed", optarg); break;
+		case 'M': nmembers = 1; break;
 		case 'g':
 			o.global = optarg[0] == '^' ? optarg + 1 : optarg;
 			if (!gref_name_valid(o.global, strlen(o.global))) {
@@ -837,9 +847,14 @@ cmd_load(int argc, char **argv)
 		o.k = o.n > 0 ? o.n : 1;
 	memset(&sum, 0, sizeof sum);
 	inst_dir();
+	if (nmembers > 0) {
+		if ((members = clucmd_member_dirs(inst_dir(), &nmembers)) == NULL)
+			return EX_ERR;
+		o.p *= nmembers;
+	}
 	fflush(stdout);
 	t0 = now_s();
-	if (o.p == 1) {
+	if (o.p == 1 && members == NULL) {
 		struct jk *j = open_inst();
 
 		rc = load_one(j, open_db(j), &o, o.n, o.seed, &sum);
@@ -862,11 +877,14 @@ cmd_load(int argc, char **argv)
 				break;
 			}
 			if (pids[i] == 0) {
-				struct jk *j = open_inst();
+				struct jk *j;
 				uint64_t share = o.n / o.p + (i < o.n % o.p);
 				int r;
 
 				close(fds[0]);
+				if (members != NULL)
+					opt_inst = members[i % nmembers];
+				j = open_inst();
 				r = load_one(j, open_db(j), &o, share, o.seed + i * 0x1000193ULL, &res);
 				jk_close(j);
 				if (write(fds[1], &res, sizeof res) != (ssize_t)sizeof res)
@@ -887,6 +905,9 @@ cmd_load(int argc, char **argv)
 				rc = EX_ERR;
 		}
 		free(pids);
+		for (i = 0; i < nmembers; i++)
+			free(members[i]);
+		free(members);
 	}
 	dt = now_s() - t0;
 	printf("load: %" PRIu64 " sets, %" PRIu64 " kills, %" PRIu64 " commits by %" PRIu64
@@ -957,6 +978,8 @@ cmd_mark(int argc, char **argv)
 	long long id;
 	int rc = EX_OK;
 
+	if (argc > 1 && strncmp(argv[1], "--c", 3) == 0)
+		return clucmd_mark(argc, argv, inst_dir());
 	if (argc != 3)
 		usage();
 	errno = 0;
@@ -1125,6 +1148,7 @@ main(int argc, char **argv)
 		return cmd_menu();
 	cmd = argv[0];
 	if (strcmp(cmd, "init") == 0) return cmd_init(argc, argv);
+	if (strcmp(cmd, "cluster") == 0) return clucmd_cluster(argc, argv, opt_inst ? opt_inst : getenv("JRNKIT_HOME"));
 	if (strcmp(cmd, "db") == 0) return cmd_db(argc, argv);
 	if (strcmp(cmd, "set") == 0) return cmd_set(argc, argv);
 	if (strcmp(cmd, "get") == 0) return cmd_get(argc, argv);

@@ -175,6 +175,24 @@ int jrn_writer_start(struct jrn_writer *w);
 int jrn_writer_stop(struct jrn_writer *w);
 /* Under the lock: write a marker; loc gets its place. */
 int jrn_writer_mark(struct jrn_writer *w, int64_t id, const char *text, struct jk_loc *loc);
+/* The same with a cluster sequence number (taken under the cluster lock, clu.h). */
+int jrn_writer_mark_seq(struct jrn_writer *w, int64_t id, const char *text, uint64_t seq,
+    struct jk_loc *loc);
+
+/*
+ * A cluster member's writer (clu.h): every file it begins carries the
+ * session id csi() and the member number csn in its header, and, once the
+ * file is in journal.log, file_begun() is told its path (CLUJRN.LOG); a
+ * failure there fails the switch as a failing journal.log does.  The
+ * struct is copied; arg is borrowed.
+ */
+struct jrn_cluster {
+	uint32_t csn;
+	void *arg;
+	uint64_t (*csi)(void *arg);
+	int (*file_begun)(void *arg, const char *path, struct jk_err *err);
+};
+void jrn_writer_set_cluster(struct jrn_writer *w, const struct jrn_cluster *cl);
 /* Under the lock: write a CHECKPOINT record for these database numbers; loc gets its place. */
 int jrn_writer_checkpoint(struct jrn_writer *w, const uint32_t *dbnums, uint32_t n, struct jk_loc *loc);
 /* Under the lock: whether a checkpoint is due (bytes or seconds since the last). */

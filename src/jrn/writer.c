@@ -125,6 +125,7 @@ struct jrn_writer {
 	uint64_t my_file_id;	/* ... in this file */
 	pid_t pid;
 	struct jrn_io io;
+	struct jrn_cluster clu;	/* csi == NULL: not a cluster member */
 	struct buf rec;		/* scratch for records the writer makes itself */
 	const char *dbpaths[SHM_DBS];
 	uint32_t dbnums[SHM_DBS];
@@ -370,6 +371,10 @@ jrn_writer_switch(struct jrn_writer *w, bool explicit_start)
 	h.instance_id = w->conf.instance_id;
 	h.flags = explicit_start ? 1 : 0;
 	h.max_size = w->conf.max_size;
+	if (w->clu.csi != NULL) {
+		h.csi = w->clu.csi(w->clu.arg);
+		h.csn = w->clu.csn;
+	}
 	if (s->path[0] != '\0') {
 		h.prev_id = s->file_id;
 		snprintf(h.prev_path, sizeof h.prev_path, "%s", s->path);
@@ -402,6 +407,8 @@ jrn_writer_switch(struct jrn_writer *w, bool explicit_start)
 		}
 	}
 	if ((rc = inst_log_append(w->dir, path, &w->err)) != 0)
+		goto out_untail;
+	if (w->clu.file_begun != NULL && (rc = w->clu.file_begun(w->clu.arg, path, &w->err)) != 0)
 		goto out_untail;
 
 	pthread_mutex_lock(&w->mu);
@@ -1006,6 +1013,13 @@ jrn_writer_stop(struct jrn_writer *w)
 int
 jrn_writer_mark(struct jrn_writer *w, int64_t id, const char *text, struct jk_loc *loc)
 {
+	return jrn_writer_mark_seq(w, id, text, 0, loc);
+}
+
+int
+jrn_writer_mark_seq(struct jrn_writer *w, int64_t id, const char *text, uint64_t seq,
+    struct jk_loc *loc)
+{
 	struct shm *s = w->shm;
 	struct jrn_rec r;
 	size_t st, n = strlen(text);
@@ -1019,6 +1033,7 @@ jrn_writer_mark(struct jrn_writer *w, int64_t id, const char *text, struct jk_lo
 		    n, JRN_MARKER_TEXT_MAX);
 	buf_reset(&w->rec);
 	r = proto(w, JRN_MARKER);
+	r.seq = seq;
 	if ((rc = jrn_rec_begin(&w->rec, &r, &st)) != 0 ||
 	    (rc = jrn_put_u64(&w->rec, (uint64_t)id)) != 0 ||
 	    (rc = jrn_put_u64(&w->rec, s->marker_seq + 1)) != 0 ||
@@ -1101,6 +1116,15 @@ jrn_writer_status(struct jrn_writer *w, struct jrn_status *st)
 	st->marker_seq = s->marker_seq;
 	jrn_writer_unlock(w);
 	return 0;
+}
+
+void
+jrn_writer_set_cluster(struct jrn_writer *w, const struct jrn_cluster *cl)
+{
+	if (cl != NULL)
+		w->clu = *cl;
+	else
+		memset(&w->clu, 0, sizeof w->clu);
 }
 
 void

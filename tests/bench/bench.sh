@@ -20,6 +20,8 @@
 #   6. a table of ratios against the targets.
 #   7. dump (tests/bench/dump.sh): jrndump --select and --stats against mupip
 #      journal -extract and -show=statistics; the browser on a 1 GB journal
+#   8. cluster (tests/bench/cluster.sh): sequence numbers/s across 3
+#      processes; a merged restore of 3 members against a single instance
 # A target not met is reported, not failed: the exit status is 0 unless a
 # jrnkit command itself failed (1) or the jrnkit binary is missing (1).
 #
@@ -35,7 +37,8 @@
 #   BENCH_ONLY=restore (only section 5 and its rows of the table; default: all),
 #   BENCH_ONLY=dump (only section 7, tests/bench/dump.sh; DUMP_1G=0 skips its 1 GB journal),
 #   RST_RUNS (RUNS; timed restores per workload), RST_10X=0 (no 10x journal),
-#   RST_SEQ=0 (no sequential restore).
+#   RST_SEQ=0 (no sequential restore), BENCH_ONLY=cluster (only section 7),
+#   CLU_RUNS, CLU_SEQ_N, CLU_N (see cluster.sh).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,8 +57,8 @@ JK=$BIN/jrnkit
 PEER_BENCH=${PEER_BENCH:-$(cd "$SRC/.." && pwd)/shared/bench}
 
 BENCH_ONLY=${BENCH_ONLY:-all}
-case $BENCH_ONLY in all | restore | dump) ;; *)
-	echo "bench: BENCH_ONLY must be all, restore or dump, not '$BENCH_ONLY'" >&2; exit 2 ;;
+case $BENCH_ONLY in all | restore | dump | cluster) ;; *)
+	echo "bench: BENCH_ONLY must be all, restore, dump or cluster, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 case $N$RUNS$GTM_RUNS${N_SYNC1:-0}$GC_SECS$VRUNS in *[!0-9]*)
 	echo "bench: N, RUNS, GTM_RUNS, N_SYNC1 and GC_SECS must be whole numbers" >&2; exit 2 ;;
@@ -164,6 +167,8 @@ fi
 . "$here/restore.sh"
 # shellcheck source=tests/bench/dump.sh
 . "$here/dump.sh"
+# shellcheck source=tests/bench/cluster.sh
+. "$here/cluster.sh"
 summary_head() {
 	if [ "$BENCH_ONLY" = restore ]; then
 		say "== 6. summary (N=$N, restores median of $RST_RUNS; GT.M figures from the same run)"
@@ -205,6 +210,17 @@ if [ "$BENCH_ONLY" = restore ]; then
 	restore_section
 	summary_head
 	restore_rows
+	say
+	summary_foot
+fi
+if [ "$BENCH_ONLY" = cluster ]; then
+	say "(BENCH_ONLY=cluster: section 8 only)"
+	say
+	cluster_section
+	say "== 6. summary (N=$N, cluster figures median of $CLU_RUNS)"
+	row figure ours GT.M ratio target status
+	echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
+	cluster_rows
 	say
 	summary_foot
 fi
@@ -477,6 +493,10 @@ restore_section
 
 dump_section
 
+# ---- 8. cluster --------------------------------------------------------------------------------
+
+cluster_section
+
 # ---- 6. summary -------------------------------------------------------------------------------
 
 export PEER
@@ -500,6 +520,7 @@ row "updates/s, none, 1 process" "$(num "$UPS_none_1")" "-" "-" "-" "info"
 row "updates/s, none, 4 processes" "$(num "$UPS_none_4")" "-" "-" "-" "info"
 restore_rows
 dump_rows
+cluster_rows
 say
 if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 	say "GT.M fsyncs its journal at every TCOMMIT ($G_FSYNC fsyncs for 200 transactions above): its M workload is like our"
