@@ -89,6 +89,13 @@ int jk_stop(struct jk *j);
 /* Flush the databases written in the current journal file and write a CHECKPOINT. */
 int jk_checkpoint(struct jk *j);
 int jk_status(struct jk *j, struct jrn_status *st);
+/*
+ * Take the journal lock once (a dead writer's partial records cut off, its
+ * journaled commit redone), sync the journal, and give its end: where a
+ * checkpoint of databases flushed now may say they are complete (file_id 0
+ * when there is no journal file).  For the clean shutdown (rcv.h).
+ */
+int jk_sync_point(struct jk *j, struct jk_loc *end);
 
 /*
  * Apply one update record to a database transaction: SET and INCR store the

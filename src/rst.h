@@ -222,6 +222,9 @@ struct rst_plan {
 	bool rollback;			/* discard incomplete transactions (default no, as the dialogue) */
 	bool check_links;		/* each file must name the one before it (default yes) */
 	bool dry_run;			/* read, select and count; write nothing at all */
+	const char *record;		/* the restore record, relative to inst; NULL: RST_RECORD.
+					 * Not owned: a string that outlives the plan (recovery
+					 * keeps its own, so jrnresto's "last restore" stays) */
 };
 
 void rst_plan_init(struct rst_plan *p);
