@@ -82,9 +82,10 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 # programs: name -> main source
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
 RESTO_SRC := restore/dialogue.c restore/run.c
-PROGS     := jrnkit jrnresto
+PROGS     := jrnkit jrnresto sturecov
 jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
+sturecov_SRC := restore/sturecov.c
 BINS      := $(PROGS:%=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # the crash tests' oracle (tests/crash/), run by tests/crash/crash.sh

@@ -67,6 +67,7 @@ struct jk {
 int
 jk_init(const char *dir, struct jk_err *err)
 {
+	char def[PATH_MAX + 16];
 	struct jk *j;
 	int rc;
 
@@ -74,7 +75,10 @@ jk_init(const char *dir, struct jk_err *err)
 		return rc;
 	if ((rc = jk_open(dir, &j, err)) != 0)
 		return rc;
-	rc = jk_start(j);
+	/* The default database is the instance's from the start (state/databases, rcv.h). */
+	snprintf(def, sizeof def, "%sdb/user/", j->dir);
+	if ((rc = jk_db_register(j, def, true)) == 0)
+		rc = jk_start(j);
 	if (rc != 0 && err != NULL)
 		*err = j->err;
 	jk_close(j);

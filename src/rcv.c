@@ -1152,3 +1152,145 @@ out:
 		rep->finished_us = jrn_now_us();
 	return rc;
 }
+
+/* ---- repair ------------------------------------------------------------------------------------- */
+
+#define REPAIR_BATCH	10000	/* nodes per commit of the copy */
+
+/* Put one node into the copy; a node the database refuses is counted, not fatal. */
+static int
+repair_put(struct jk_db *to, struct db_txn **wt, const struct jk_key *k, const uint8_t *v, size_t vn,
+    uint64_t *pending, struct rcv_repair *r, struct jk_err *err)
+{
+	struct buf ref = BUF_INIT;
+	int rc;
+
+	rc = db_put(*wt, k->b, k->len, v, vn);
+	if (rc == JK_ELIMIT || !gref_key_valid(k->b, k->len)) {
+		if (rc == 0)
+			rc = JK_ECORRUPT;
+		if (r->refused++ == 0) {
+			if (gref_format(&ref, k->b, k->len, true) != 0)
+				buf_adds(&ref, "(a key that does not decode)");
+			snprintf(r->first_refused, sizeof r->first_refused, "%.200s: %.380s", buf_str(&ref),
+			    rc == JK_ELIMIT ? db_err(to)->msg : "the key does not decode");
+		}
+		buf_release(&ref);
+		return 0;
+	}
+	if (rc != 0) {
+		*err = *db_err(to);
+		return rc;
+	}
+	r->copied++;
+	if (++*pending >= REPAIR_BATCH) {
+		*pending = 0;
+		if ((rc = db_txn_commit(*wt)) != 0 || (rc = db_txn_begin(to, true, wt)) != 0) {
+			*wt = NULL;
+			*err = *db_err(to);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Byte order of encoded keys (collation order). */
+static int
+key_cmp(const struct jk_key *x, const struct jk_key *y)
+{
+	int c = memcmp(x->b, y->b, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* A node's reference for messages. */
+static void
+ref_of(const struct jk_key *k, char *out, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	if (k->len == 0)
+		snprintf(out, n, "%s", "the first node");
+	else if (gref_format(&b, k->b, k->len, true) == 0)
+		snprintf(out, n, "%s", buf_str(&b));
+	else
+		snprintf(out, n, "%s", "a node whose key does not decode");
+	buf_release(&b);
+}
+
+int
+rcv_repair(const char *from, const char *to, struct rcv_repair *r, struct jk_err *err)
+{
+	struct jk_db *src = NULL, *dst = NULL;
+	struct db_txn *rt = NULL, *wt = NULL;
+	struct jk_key k, next;
+	struct db_meta m;
+	const uint8_t *v;
+	size_t vn;
+	uint64_t pending = 0;
+	bool have_last = false, meta = false;
+	char a[512], b[512];
+	int rc, wrc = 0;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = db_open(from, DB_RDONLY, &src, err)) != 0)
+		return rc;
+	if (db_meta_get(src, &m) == 0)
+		meta = true;
+	if ((rc = db_create(to, err)) != 0 || (rc = db_open(to, 0, &dst, err)) != 0)
+		goto out;
+	if ((rc = db_txn_begin(src, false, &rt)) != 0 || (rc = db_txn_begin(dst, true, &wt)) != 0) {
+		*err = rt == NULL ? *db_err(src) : *db_err(dst);
+		goto out;
+	}
+	/* forwards, to the end or the first node that cannot be read */
+	k.len = 0;
+	while ((rc = db_query(rt, k.b, k.len, 1, &next)) == 0) {
+		if ((rc = db_get(rt, next.b, next.len, &v, &vn)) != 0)
+			break;
+		if ((wrc = repair_put(dst, &wt, &next, v, vn, &pending, r, err)) != 0)
+			goto out;
+		k = next;
+		have_last = true;
+	}
+	if (rc != JK_ENOTFOUND) {
+		/* backwards from the end, down to the last node read forwards */
+		struct jk_key stop = k;
+
+		r->damaged = true;
+		ref_of(&k, a, sizeof a);
+		snprintf(b, sizeof b, "%s", "the end");
+		k.len = 0;
+		while (db_query(rt, k.b, k.len, -1, &next) == 0) {
+			if ((have_last && key_cmp(&next, &stop) <= 0) || db_get(rt, next.b, next.len, &v, &vn) != 0)
+				break;
+			if ((wrc = repair_put(dst, &wt, &next, v, vn, &pending, r, err)) != 0)
+				goto out;
+			ref_of(&next, b, sizeof b);
+			k = next;
+		}
+		snprintf(r->unread, sizeof r->unread, "the nodes after %s%s and before %s", a,
+		    have_last ? "" : " (none could be read forwards)", b);
+	}
+	rc = 0;
+	if ((wrc = db_txn_commit(wt)) != 0) {
+		wt = NULL;
+		*err = *db_err(dst);
+		goto out;
+	}
+	wt = NULL;
+	if (meta && (wrc = db_meta_set(dst, &m)) != 0) {
+		*err = *db_err(dst);
+		goto out;
+	}
+	if ((wrc = db_sync(dst)) != 0)
+		*err = *db_err(dst);
+out:
+	if (wt != NULL)
+		db_txn_abort(wt);
+	if (rt != NULL)
+		db_txn_abort(rt);
+	db_close(dst);
+	db_close(src);
+	return rc != 0 ? rc : wrc;
+}

@@ -220,4 +220,25 @@ bool rcv_rollback_pending(const char *inst);
 /* Read the last report (state/recovery.yaml) as text into out (replaced).  JK_ENOTFOUND when none. */
 int rcv_report_load(const char *inst, struct buf *out, struct jk_err *err);
 
+/* ---- repair --------------------------------------------------------------------------------- */
+
+struct rcv_repair {
+	uint64_t copied;	/* nodes copied */
+	uint64_t refused;	/* nodes read but not taken (a key or value the database refuses) */
+	bool damaged;		/* part of the database could not be read */
+	char unread[1200];	/* what could not be read: "between ^A(5) and ^B(1)", "" when all was */
+	char first_refused[600];	/* the first node refused and why, "" when none */
+};
+
+/*
+ * Copy every readable node of the (damaged) database in from into a new
+ * database made in to (which must hold none): a forward walk up to the
+ * first node that cannot be read, then a backward walk from the end down
+ * to it, so only the damaged stretch between is lost, and named.  The
+ * meta (id, journaled flag, checkpoint) is copied when it can be read.
+ * 0 when the copy was made (r says what was lost); an error when from
+ * cannot be opened at all or to cannot be written.
+ */
+int rcv_repair(const char *from, const char *to, struct rcv_repair *r, struct jk_err *err);
+
 #endif

@@ -53,6 +53,10 @@ fail() { echo "FAIL (iteration $i, seed $seed): $*"; failed=1; }
 # it starts no more children), then all are killed at once.
 stop_tree() {
 	kill -STOP "$1" 2>/dev/null
+	# kill returns before the process has stopped: it could still fork
+	while [ -d /proc/$1 ] && ! grep -q '^State:[[:space:]]*[TZ]' /proc/$1/status 2>/dev/null; do
+		sleep 0.001
+	done
 	all="$all $1"
 	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
 		stop_tree "$c"
