@@ -758,9 +758,13 @@ record(struct run *r, struct rcv_db *d, const char *file, uint64_t offset, const
 	return errors_add(&r->errs, jrn_now_us(), d ? d->path : "", file, offset, global, msg, r->err);
 }
 
-/* The name of the global that the update of db at or after offset in path sets or kills. */
+/*
+ * The first update of db at or after *offset in path: its place into
+ * *offset and the name of its global into out ("" and *offset unchanged
+ * when there is none).
+ */
 static void
-unit_global(const char *path, uint64_t offset, const char *db, char *out, size_t n)
+unit_global(const char *path, uint64_t *offset, const char *db, char *out, size_t n)
 {
 	struct jrn_reader *rd;
 	struct jrn_rec rec;
@@ -774,9 +778,10 @@ unit_global(const char *path, uint64_t offset, const char *db, char *out, size_t
 	while (jrn_reader_next(rd, &rec) == 0) {
 		if (rec.type == JRN_DBMAP && rec.vallen == strlen(db) && memcmp(rec.val, db, rec.vallen) == 0)
 			num = rec.dbnum;
-		if (rec.offset >= offset && num != 0 && rec.dbnum == num && jrn_type_is_update(rec.type) &&
+		if (rec.offset >= *offset && num != 0 && rec.dbnum == num && jrn_type_is_update(rec.type) &&
 		    gref_key_name(rec.key, rec.keylen, &name, &nl) == 0) {
 			snprintf(out, n, "%.*s", (int)nl, name);
+			*offset = rec.offset;
 			break;
 		}
 	}
@@ -875,10 +880,11 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 
 /*
  * Replay the databases idx[0..k), which share a checkpoint, to the end of
- * the journal.  A database error: recorded at its place, the database
- * dismounted after RCV_MAX_ERRORS, and the replay started again for those
- * left.  Anything else: recorded for each database, which stays not
- * recovered.
+ * the journal.  A database error (the engine names the database, or its
+ * message does: a failed commit or flush): recorded at its place, the
+ * database dismounted after RCV_MAX_ERRORS, and the replay started again
+ * for those left.  Anything else: recorded for each database, which stays
+ * not recovered.
  */
 static int
 replay_group(struct run *r, const size_t *idx, size_t k)
@@ -887,6 +893,7 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 	struct rst_result res;
 	char global[64];
 	size_t i, a, left;
+	uint64_t at;
 	int rc = 0, run_rc;
 
 	rst_result_init(&res);
@@ -943,26 +950,30 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 				}
 			break;
 		}
-		if (strcmp(res.why, "database error") == 0) {
+		if (res.ndamage == 0) {
 			bool found = false;
 
-			for (a = 0; a < res.ndbs && rc == 0; a++) {
-				struct rcv_db *d = NULL;
+			for (i = 0; i < k && rc == 0; i++) {
+				struct rcv_db *d = &r->rep->dbs[idx[i]];
+				const char *msg = NULL;
 
-				if (res.dbs[a].error == 0)
+				if (!r->active[idx[i]])
 					continue;
-				for (i = 0; i < k; i++)
-					if (r->active[idx[i]] && strcmp(r->rep->dbs[idx[i]].path, res.dbs[a].source) == 0)
-						d = &r->rep->dbs[idx[i]];
-				if (d == NULL)
+				/* the database the engine stopped, or the one its error names (a failed commit or flush) */
+				for (a = 0; a < res.ndbs; a++)
+					if (res.dbs[a].error != 0 && strcmp(res.dbs[a].source, d->path) == 0)
+						msg = res.dbs[a].errmsg ? res.dbs[a].errmsg : res.err.msg;
+				if (msg == NULL && strstr(res.err.msg, d->path) != NULL)
+					msg = res.err.msg;
+				if (msg == NULL)
 					continue;
 				found = true;
-				unit_global(res.next_path, res.next_offset, d->path, global, sizeof global);
-				rc = record(r, d, res.next_path, res.next_offset, global,
-				    res.dbs[a].errmsg ? res.dbs[a].errmsg : res.err.msg);
+				at = res.next_offset;
+				unit_global(res.next_path, &at, d->path, global, sizeof global);
+				rc = record(r, d, res.next_path, at, global, msg);
 				if (rc == 0 && rcv_errors_count(&r->errs, d->path) >= RCV_MAX_ERRORS) {
 					/* enough: leave it dismounted and finish the others */
-					r->active[d - r->rep->dbs] = false;
+					r->active[idx[i]] = false;
 					d->dismounted = true;
 					if (jk_db_register(r->j, d->path, false) != 0)
 						rc = record(r, d, "", 0, "", jk_err(r->j)->msg);
