@@ -203,7 +203,8 @@ mount(struct ui *ui, struct st *s, bool m)
 	if ((rc = ask(ui, s, m ? "mount_dir" : "dismount_dir")) != 0 || s->a.empty)
 		return rc;
 	dir = buf_str(&s->a.text);
-	if (!db_exists(dir)) {
+	/* a database whose files are gone can be dismounted, not mounted */
+	if (m && !db_exists(dir)) {
 		ui_printf(ui, "No database exists in %s\n", dir);
 		return 0;
 	}
@@ -237,7 +238,7 @@ act_repair(struct ui *ui, void *ctx)
 	struct st *s = ctx;
 	struct rcv_repair r;
 	struct jk_err err;
-	char from[4096];
+	char from[4096], to[4096];
 	bool yes;
 	int rc;
 
@@ -255,16 +256,16 @@ act_repair(struct ui *ui, void *ctx)
 			break;
 		ui_printf(ui, "%s already holds a database: give a directory without one\n", buf_str(&s->a.text));
 	}
-	ui_printf(ui, "Every readable node of %s will be copied into a new database in %s.\n", from,
-	    buf_str(&s->a.text));
+	snprintf(to, sizeof to, "%s", buf_str(&s->a.text));
+	ui_printf(ui, "Every readable node of %s will be copied into a new database in %s.\n", from, to);
 	if ((rc = ask_yes(ui, s, "repair_start", &yes)) != 0 || !yes)
 		return rc;
 	jk_err_clear(&err);
-	if (rcv_repair(from, buf_str(&s->a.text), &r, &err) != 0) {
+	if (rcv_repair(from, to, &r, &err) != 0) {
 		ui_puts(ui, err.msg);
 		return 0;
 	}
-	ui_printf(ui, "%" PRIu64 " nodes copied into %s\n", r.copied, buf_str(&s->a.text));
+	ui_printf(ui, "%" PRIu64 " nodes copied into %s\n", r.copied, to);
 	if (r.damaged)
 		ui_printf(ui, "Could not be read: %s\n", r.unread);
 	if (r.refused > 0)
