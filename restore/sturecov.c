@@ -129,21 +129,16 @@ act_rerun(struct ui *ui, void *ctx)
 	struct buf out = BUF_INIT;
 	struct jk_err err;
 	bool yes;
-	int rc, fd;
+	int rc;
 
 	if ((rc = ask_yes(ui, s, "rerun", &yes)) != 0 || !yes)
 		return rc;
 	jk_err_clear(&err);
-	if (rcv_exclusive(s->inst, &fd, &err) != 0) {
-		ui_puts(ui, err.msg);
-		return 0;
-	}
 	rcv_report_init(&rep);
-	if (rcv_run(s->inst, "on demand", &rep, &err) != 0)
+	if (rcv_recover(s->inst, "on demand", &rep, &err) != 0)
 		ui_puts(ui, err.msg);
 	else if (rcv_report_text(&rep, &out) == 0)
 		fputs(buf_str(&out), ui->out);
-	rcv_release(fd);
 	rcv_report_release(&rep);
 	buf_release(&out);
 	return 0;

@@ -308,6 +308,18 @@ rcv_release(int fd)
 		close(fd);
 }
 
+int
+rcv_recover(const char *inst, const char *why, struct rcv_report *rep, struct jk_err *err)
+{
+	int fd, rc;
+
+	if ((rc = rcv_exclusive(inst, &fd, err)) != 0)
+		return rc;
+	rc = rcv_run(inst, why, rep, err);
+	rcv_release(fd);
+	return rc;
+}
+
 /* ---- recorded errors ---------------------------------------------------------------------- */
 
 static void

@@ -168,6 +168,12 @@ void rcv_report_release(struct rcv_report *r);
 int rcv_run(const char *inst, const char *why, struct rcv_report *rep, struct jk_err *err);
 
 /*
+ * rcv_run with the instance to itself: rcv_exclusive, rcv_run, release.
+ * What `jrnkit recover`, sturecov and main-menu item 11 run.
+ */
+int rcv_recover(const char *inst, const char *why, struct rcv_report *rep, struct jk_err *err);
+
+/*
  * Take the instance lock exclusively, without waiting: JK_ELOCKED when
  * another process has the instance open.  *fd to rcv_release.
  */

@@ -1090,17 +1090,14 @@ cmd_recover(int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct jk_err err;
 	const char *inst = inst_dir();
-	int fd, rc;
+	int rc;
 
 	(void)argv;
 	if (argc != 1)
 		usage();
 	jk_err_clear(&err);
-	if (rcv_exclusive(inst, &fd, &err) != 0)
-		return fail(&err);
 	rcv_report_init(&rep);
-	rc = rcv_run(inst, rcv_running(inst) ? "crash" : "on demand", &rep, &err);
-	rcv_release(fd);
+	rc = rcv_recover(inst, rcv_running(inst) ? "crash" : "on demand", &rep, &err);
 	if (rc == 0 && rcv_report_text(&rep, &out) == 0)
 		fputs(buf_str(&out), stdout);
 	if (rc != 0)

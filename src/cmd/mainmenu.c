@@ -360,19 +360,13 @@ act_rollback(struct ui *ui, void *ctx)
 	struct rcv_report rep;
 	struct buf out = BUF_INIT;
 	struct jk_err err;
-	int fd;
 
 	jk_err_clear(&err);
-	if (rcv_exclusive(m->inst, &fd, &err) != 0) {
-		ui_puts(ui, err.msg);
-		return 0;
-	}
 	rcv_report_init(&rep);
-	if (rcv_run(m->inst, "on demand", &rep, &err) != 0)
+	if (rcv_recover(m->inst, "on demand", &rep, &err) != 0)
 		ui_puts(ui, err.msg);
 	else if (rcv_report_text(&rep, &out) == 0)
 		fputs(buf_str(&out), ui->out);
-	rcv_release(fd);
 	rcv_report_release(&rep);
 	buf_release(&out);
 	return 0;

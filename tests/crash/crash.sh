@@ -67,9 +67,10 @@ kill_tree() {
 	stop_tree "$1"
 	kill -9 $all 2>/dev/null
 	wait "$1" 2>/dev/null
-	# gone, or a zombie: its files (and locks) are closed then
+	# until its files (and so its locks) are closed: a zombie whose other
+	# threads (the group-commit syncer) are still going has them open
 	for c in $all; do
-		while [ -d /proc/$c ] && ! grep -q '^State:[[:space:]]*Z' /proc/$c/status 2>/dev/null; do
+		while [ -n "$(ls /proc/$c/fd 2>/dev/null)" ]; do
 			sleep 0.001
 		done
 	done
@@ -124,7 +125,12 @@ while [ $i -lt "$iter" ]; do
 	fi
 	if [ -e "$I/state/running" ]; then
 		fail "state/running is still there after recovery"
-		tail -3 "$I/state/recovery.log"; cat "$I/state/startup-errors.yaml" 2>/dev/null; break
+		tail -3 "$I/state/recovery.log"; cat "$I/state/startup-errors.yaml" 2>/dev/null
+		echo "running: $(cat "$I/state/running")"
+		for f in /proc/[0-9]*/fd/*; do
+			case $(readlink "$f" 2>/dev/null) in "$I"/*) echo "open: $f: $(tr '\0' ' ' <"${f%/fd/*}/cmdline")";; esac
+		done
+		break
 	fi
 	if grep -q 'status: \(not recovered\|dismounted\)' "$I/state/recovery.yaml" 2>/dev/null; then
 		fail "a database was not recovered:"; cat "$I/state/recovery.yaml"; break

@@ -26,7 +26,7 @@ for n in $(seq 200); do
 	sleep 0.01
 done
 kill -STOP $lp; kids=$(ps -o pid= --ppid $lp); kill -9 $lp $kids; wait $lp 2>/dev/null
-for k in $kids; do while [ -d /proc/$k ] && ! grep -q '^State:[[:space:]]*Z' /proc/$k/status; do sleep 0.01; done; done
+for k in $kids $lp; do while [ -n "$(ls /proc/$k/fd 2>/dev/null)" ]; do sleep 0.01; done; done
 [ -e "$I/state/running" ] || bad "no state/running after the writers were killed"
 
 out=$(jk recover 2>&1); rc=$?
