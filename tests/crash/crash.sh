@@ -110,18 +110,31 @@ while [ $i -lt "$iter" ]; do
 	kill_tree $lp
 	[ $kind = switch ] && kill_tree $sp
 
-	# recovery: on demand, or by the next program that opens the instance
-	if [ $((i % 2)) -eq 0 ]; then
-		out=$(jk recover 2>&1) || {
-			fail "jrnkit recover: $out"
-			for f in /proc/[0-9]*/fd/*; do
-				case $(readlink "$f" 2>/dev/null) in "$I"/*) echo "open: $f: $(tr '\0' ' ' <"${f%/fd/*}/cmdline")";; esac
-			done
-			break
-		}
-	else
-		out=$(jk get '^nothing' 2>&1)
-		[ "$out" = "jrnkit: ^nothing: undefined" ] || echo "$out"
+	# recovery: on demand, or by the next program that opens the instance.
+	# A killed process can hold its files a moment after it is seen dead
+	# (ps and /proc lag its last thread): recovery then finds the instance
+	# in use (recover) or in use by someone (the read) and is tried again,
+	# for 2 s at most.
+	tries=0
+	while :; do
+		if [ $((i % 2)) -eq 0 ]; then
+			out=$(jk recover 2>&1) && break
+			case $out in *"other processes have the instance"*) ;; *) fail "jrnkit recover: $out"; break 2;; esac
+		else
+			out=$(jk get '^nothing' 2>&1)
+			[ "$out" = "jrnkit: ^nothing: undefined" ] || echo "$out"
+			[ -e "$I/state/running" ] || break
+		fi
+		tries=$((tries + 1))
+		[ $tries -ge 200 ] && break
+		sleep 0.01
+	done
+	if [ $tries -ge 200 ] && [ $((i % 2)) -eq 0 ]; then
+		fail "jrnkit recover: $out"
+		for f in /proc/[0-9]*/fd/*; do
+			case $(readlink "$f" 2>/dev/null) in "$I"/*) echo "open: $f: $(tr '\0' ' ' <"${f%/fd/*}/cmdline")";; esac
+		done
+		break
 	fi
 	if [ -e "$I/state/running" ]; then
 		fail "state/running is still there after recovery"
