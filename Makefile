@@ -2,6 +2,7 @@
 #
 #   make [all]            build library, programs and tests   (VARIANT=debug|san|release)
 #   make check            build and run every test
+#   make crash-long       the crash tests, 1000 iterations
 #   make bench            benchmark against GT.M (release build; never part of check)
 #   make run              demo instance under ./demo, then the main menu on it
 #   make install          PREFIX=/usr/local DESTDIR=
@@ -81,21 +82,24 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 # programs: name -> main source
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
 RESTO_SRC := restore/dialogue.c restore/run.c
-PROGS     := jrnkit jrnresto jrndump
+PROGS     := jrnkit jrnresto jrndump sturecov
 jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/cvtcmd.c src/cmd/bkpcmd.c src/cmd/clucmd.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
+sturecov_SRC := restore/sturecov.c
 # dump/: the journal browser and batch dumps; the only program with ncurses
 jrndump_SRC := $(sort $(wildcard dump/*.c))
 jrndump_LIBS := $(NCURSES_LIBS)
 BINS      := $(PROGS:%=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# the crash tests' oracle (tests/crash/), run by tests/crash/crash.sh
+CRASHCHECK := $(BUILD)/tests/crashcheck
 
 LIB_LIBS  := $(LMDB_LIBS) $(YAML_LIBS) -lpthread
 UI_LIBS   := $(READLINE_LIBS)
 
-.PHONY: all check bench run install clean deps demo
+.PHONY: all check crash-long bench run install clean deps demo
 .SECONDARY:
-all: $(LIB) $(BINS) $(TESTS)
+all: $(LIB) $(BINS) $(TESTS) $(CRASHCHECK)
 
 # ---- dependencies -------------------------------------------------------------
 
@@ -162,6 +166,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TUTIL_OBJ) $(UILIB) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TUTIL_OBJ) $(UILIB) $(LIB) $(CMOCKA_LIBS) $(UI_LIBS) $(LIB_LIBS)
 
+$(CRASHCHECK): $(BUILD)/obj/tests/crash/crashcheck.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIB_LIBS)
+
 # ---- check -----------------------------------------------------------------------
 
 # Every cmocka binary, then the shell-level tests; one summary line at the end.
@@ -169,6 +178,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TUTIL_OBJ) $(UILIB) $(LIB)
 check: all
 	$(Q)JRNKIT_BIN=$(CURDIR)/$(BUILD)/bin JRNKIT_SRC=$(CURDIR) \
 		sh tests/run.sh $(addprefix $(CURDIR)/,$(TESTS))
+
+# The crash tests at length: 1000 kills and recoveries (make check runs 200, tests/sh/crash.sh).
+crash-long: all
+	$(Q)JRNKIT_BIN=$(CURDIR)/$(BUILD)/bin JRNKIT_SRC=$(CURDIR) CRASH_ITER=1000 \
+		sh tests/crash/crash.sh
 
 # ---- bench / run / demo ---------------------------------------------------------------
 

@@ -165,6 +165,22 @@ struct jk_db {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static int (*db_fault)(const char *op, const char *path);	/* db_set_fault */
+
+void
+db_set_fault(int (*fault)(const char *op, const char *path))
+{
+	db_fault = fault;
+}
+
+/* The injected fault for op on db's file, as the error the disk would give; 0: none. */
+static int
+fault_check(struct jk_db *db, const char *op)
+{
+	int e = db_fault != NULL ? db_fault(op, db->e->path) : 0;
+
+	return e == 0 ? 0 : jk_errno(&db->err, e, "cannot %s %s", op, db->e->path);
+}
 static struct env *reg_head;
 
 /* --- errors ------------------------------------------------------------ */
@@ -679,6 +695,8 @@ db_sync(struct jk_db *db)
 
 	if (db->e->rdonly)
 		return 0;	/* nothing of ours to flush */
+	if ((rc = fault_check(db, "sync")) != 0)
+		return rc;
 	if ((rc = mdb_env_sync(db->e->env, 1)) != 0)
 		return lmdb_err(&db->err, rc, "cannot flush the data file", db->e->path);
 	return 0;
@@ -801,6 +819,10 @@ db_txn_commit(struct db_txn *t)
 		return jk_errf(&db->err, JK_ESTATE,
 		    "no transaction to commit on %s", db->e->path);
 	if (t->write && t->def.n > 0 && (rc = db_defer_flush(t)) != 0) {
+		db_txn_abort(t);
+		return rc;
+	}
+	if (t->write && (rc = fault_check(db, "commit")) != 0) {
 		db_txn_abort(t);
 		return rc;
 	}

@@ -182,6 +182,14 @@ int db_order(struct db_txn *t, const uint8_t *k, size_t kn, int dir, struct jk_k
  */
 int db_query(struct db_txn *t, const uint8_t *k, size_t kn, int dir, struct jk_key *next);
 
+/*
+ * Fault injection for tests, process-wide: before every write commit and
+ * every db_sync, fault(op, path) is asked ("commit" or "sync", the
+ * database's canonical path); a non-zero errno fails the call as the disk
+ * would (JK_EIO with that errno, the transaction aborted).  NULL: none.
+ */
+void db_set_fault(int (*fault)(const char *op, const char *path));
+
 /* --- checks ------------------------------------------------------------- */
 
 struct db_check_report {

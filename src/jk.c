@@ -28,6 +28,7 @@
 #include "bkp.h"
 #include "clu.h"
 #include "dblock.h"
+#include "rcv.h"
 
 #define TX_FLUSH	(4u << 20)
 #define MAX_DBS		64
@@ -41,6 +42,7 @@ struct jkdb {
 	struct db_txn *txn;	/* open write transaction, or NULL */
 	struct dblock *use;	/* restore.lock held shared since the first update */
 	bool nolock;		/* restore.lock could not be opened: writes go on without it */
+	bool listed;		/* in state/databases, so startup recovery knows it (rcv.h) */
 };
 
 struct jk {
@@ -56,6 +58,7 @@ struct jk {
 	bool tx_flushed;	/* part of it is in the journal already ... */
 	uint64_t tx_first;	/* ... starting at this offset */
 	bool locked;
+	struct rcv_session *rs;	/* the instance lock and running flag (rcv.h); NULL inside a recovery */
 	struct buf tx;		/* records not yet appended */
 	struct buf scratch;
 	pid_t pid;
@@ -68,6 +71,7 @@ struct jk {
 int
 jk_init(const char *dir, struct jk_err *err)
 {
+	char def[PATH_MAX + 16];
 	struct jk *j;
 	int rc;
 
@@ -75,7 +79,10 @@ jk_init(const char *dir, struct jk_err *err)
 		return rc;
 	if ((rc = jk_open(dir, &j, err)) != 0)
 		return rc;
-	rc = jk_start(j);
+	/* The default database is the instance's from the start (state/databases, rcv.h). */
+	snprintf(def, sizeof def, "%sdb/user/", j->dir);
+	if ((rc = jk_db_register(j, def, true)) == 0)
+		rc = jk_start(j);
 	if (rc != 0 && err != NULL)
 		*err = j->err;
 	jk_close(j);
@@ -140,6 +147,12 @@ jk_open(const char *dir, struct jk **out, struct jk_err *err)
 		cl.file_begun = member_file_begun;
 		jrn_writer_set_cluster(j->w, &cl);
 	}
+	/* An instance not shut down cleanly is recovered here, before anything reads or writes. */
+	if ((rc = rcv_session_open(j, &j->rs, err)) != 0) {
+		clu_close(j->clu);
+		jrn_writer_close(j->w);
+		goto out_free;
+	}
 	*out = j;
 	return 0;
 out_free:
@@ -156,6 +169,8 @@ jk_close(struct jk *j)
 		return;
 	if (j->tlevel > 0)
 		jk_trollback(j);
+	rcv_session_close(j->rs, j);
+	j->rs = NULL;
 	jrn_writer_close(j->w);
 	clu_close(j->clu);
 	for (i = 0; i < j->ndbs; i++) {
@@ -208,7 +223,7 @@ dberr(struct jk *j, struct jk_db *db, int rc)
 	return rc;
 }
 
-static bool dismounted(struct jk *j, const char *canon);
+static int list_state(struct jk *j, const char *canon);
 
 static struct jkdb *
 find_db(struct jk *j, const struct jk_db *db)
@@ -245,7 +260,7 @@ jk_db(struct jk *j, const char *dir, struct jk_db **out)
 			goto out;
 		}
 	}
-	if (dismounted(j, buf_str(&canon))) {
+	if ((i = list_state(j, buf_str(&canon))) == 0) {
 		rc = jk_errf(&j->err, JK_ESTATE, "database %s is dismounted (jrnkit db mount %s)",
 		    buf_str(&canon), buf_str(&canon));
 		goto out;
@@ -256,6 +271,7 @@ jk_db(struct jk *j, const char *dir, struct jk_db **out)
 	}
 	d = &j->dbs[j->ndbs];
 	memset(d, 0, sizeof *d);
+	d->listed = i == 1;
 	if ((rc = db_open(buf_str(&canon), 0, &d->db, &j->err)) != 0)
 		goto out;
 	if ((rc = db_meta_get(d->db, &m)) != 0) {
@@ -452,6 +468,9 @@ lock(struct jk *j)
 
 	if (j->locked)
 		return 0;
+	/* Refused while startup errors are unresolved; the running flag made before the first write. */
+	if ((rc = rcv_session_write(j->rs, &j->err)) != 0)
+		return rc;
 	if (jk_gate(j) == NULL)
 		return j->err.code;
 	/* While writes are locked for a backup, wait (bounded) without the journal lock (bkp.h). */
@@ -689,6 +708,12 @@ begin_update(struct jk *j, struct jk_db *db, uint8_t type, struct jkdb **dp,
 			return rc;
 		buf_reset(&j->tx);
 		j->txid = 0;
+	}
+	if (!d->listed) {
+		/* A database written through the instance is one recovery looks after. */
+		if ((rc = jk_db_register(j, db_path(db), true)) != 0)
+			goto fail;
+		d->listed = true;
 	}
 	if (d->txn == NULL && (rc = db_txn_begin(db, true, &d->txn)) != 0) {
 		dberr(j, db, rc);
@@ -1084,19 +1109,20 @@ out:
 	return rc;
 }
 
-/* Whether the list says the database at canonical path is dismounted. */
-static bool
-dismounted(struct jk *j, const char *canon)
+/* What the list says of the database at canonical path: 1 mounted, 0 dismounted, -1 not in it. */
+static int
+list_state(struct jk *j, const char *canon)
 {
 	char **paths;
-	bool *mt, r = false;
+	bool *mt;
 	size_t n, i;
+	int r = -1;
 
 	if (jk_db_list(j, &paths, &mt, &n) != 0)
-		return false;
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (strcmp(paths[i], canon) == 0)
-			r = !mt[i];
+			r = mt[i];
 		free(paths[i]);
 	}
 	free(paths);
@@ -1366,4 +1392,25 @@ jk_status(struct jk *j, struct jrn_status *st)
 	if ((rc = jrn_writer_status(j->w, st)) != 0)
 		return werr(j, rc);
 	return 0;
+}
+
+int
+jk_sync_point(struct jk *j, struct jk_loc *end)
+{
+	int rc;
+
+	memset(end, 0, sizeof *end);
+	if (j->tlevel > 0)
+		return in_tx_refuse(j, "take a sync point");
+	if ((rc = lock(j)) != 0)
+		return rc;
+	if (jrn_writer_path(j->w)[0] != '\0') {
+		end->file_id = jrn_writer_file_id(j->w);
+		end->offset = jrn_writer_end(j->w);
+		snprintf(end->path, sizeof end->path, "%s", jrn_writer_path(j->w));
+	}
+	unlock(j);
+	if ((rc = jrn_writer_sync(j->w, true)) != 0)
+		werr(j, rc);
+	return rc;
 }

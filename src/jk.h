@@ -111,6 +111,13 @@ int jk_status(struct jk *j, struct jrn_status *st);
  * set when state/backup.lock cannot be opened.
  */
 struct bkp_gate *jk_gate(struct jk *j);
+/*
+ * Take the journal lock once (a dead writer's partial records cut off, its
+ * journaled commit redone), sync the journal, and give its end: where a
+ * checkpoint of databases flushed now may say they are complete (file_id 0
+ * when there is no journal file).  For the clean shutdown (rcv.h).
+ */
+int jk_sync_point(struct jk *j, struct jk_loc *end);
 
 /*
  * Apply one update record to a database transaction: SET and INCR store the

@@ -1508,7 +1508,7 @@ write_record(struct eng *e, const char *status, const char *why, bool final)
 	}
 #undef ADD
 	if (rc == 0)
-		rc = buf_addf(&path, "%s%s", e->p->inst, RST_RECORD);
+		rc = buf_addf(&path, "%s%s", e->p->inst, e->p->record != NULL ? e->p->record : RST_RECORD);
 	if (rc != 0)
 		rc = nomem(&res->err);
 	else

@@ -7,6 +7,7 @@
  * damaged, 4 interrupted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -29,6 +30,7 @@
 #include "bkpcmd.h"
 #include "clucmd.h"
 #include "mainmenu.h"
+#include "rcv.h"
 
 #define EX_OK		0
 #define EX_ERR		1
@@ -59,9 +61,11 @@ static const char usage_text[] =
 "  load [-n N] [-t T] [-p P] [-k K] [-v V] [--kill-every N] [--seed S] [-g NAME]\n"
 "       [--members]            workload generator (--members: P processes on each\n"
 "                              member of the cluster)\n"
+"       [--log DIR]            (--log: a log of acknowledged commits per process)\n"
 "  switch | start | stop       journal file switch, begin and stop journaling\n"
 "  mark [--cluster] ID TEXT    set a marker: prints offset,path (a line per member)\n"
 "  checkpoint                  flush databases and write a checkpoint\n"
+"  recover                     startup recovery now, and its report\n"
 "  status [--json]             journal status\n"
 "  options [KEY=VALUE...]      journal settings: set them, or a dialogue\n"
 "  verify FILE...              journal integrity scan\n"
@@ -682,6 +686,7 @@ cmd_exec(int argc, char **argv)
 struct load_opt {
 	uint64_t n, t, p, k, v, kill_every, seed;
 	const char *global;
+	const char *log;	/* --log DIR: acknowledged commits, DIR/load.N for process N */
 };
 
 struct load_res {
@@ -716,9 +721,61 @@ load_key(struct jk_key *k, const char *global, uint64_t i)
 	return gref_key_add(k, (const uint8_t *)sub, (size_t)n, NULL);
 }
 
+/*
+ * The load log (--log): an oracle of what was committed, kept by the
+ * generator itself and not by the journal, for the crash tests
+ * (tests/crash/).  Per process a file of lines:
+ *
+ *	S KEY VALUE	a set of ^GLOBAL(KEY) (VALUE printable, no blanks)
+ *	K KEY		a kill of ^GLOBAL(KEY)
+ *	T		the unit above is complete and about to commit
+ *	C		its commit returned: acknowledged
+ *
+ * A unit's S/K lines and its T go out in one write() before the commit,
+ * its C in another after, so a process killed at any moment leaves at
+ * most one unit with T and no C: committed or not, either is right.
+ */
+struct load_log {
+	int fd;			/* -1: no log */
+	struct buf unit;	/* the lines of the unit being built */
+};
+
+static int
+log_put(struct load_log *lg, const char *what)
+{
+	if (lg->fd < 0)
+		return 0;
+	if (buf_adds(&lg->unit, what) != 0 ||
+	    write(lg->fd, lg->unit.data, lg->unit.len) != (ssize_t)lg->unit.len) {
+		warnx("cannot write the load log: %s", strerror(errno));
+		return -1;
+	}
+	buf_reset(&lg->unit);
+	return 0;
+}
+
+/* The last subscript of k (a number) into the unit's line. */
+static void
+log_upd(struct load_log *lg, char op, const struct jk_key *k, const uint8_t *v, size_t vn)
+{
+	struct buf sub = BUF_INIT;
+	bool isnum;
+
+	if (lg->fd < 0)
+		return;
+	gref_key_sub(k->b, k->len, 0, &sub, &isnum);
+	buf_addf(&lg->unit, "%c %s", op, buf_str(&sub));
+	if (v != NULL) {
+		buf_addc(&lg->unit, ' ');
+		buf_add(&lg->unit, v, vn);
+	}
+	buf_addc(&lg->unit, '\n');
+	buf_release(&sub);
+}
+
 static int
 load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t count,
-    uint64_t seed, struct load_res *res)
+    uint64_t seed, struct load_res *res, struct load_log *lg)
 {
 	uint8_t val[4096];
 	struct jk_key k, nk;
@@ -745,8 +802,13 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 				warnx("cannot make a key of ^%s", o->global);
 				return EX_ERR;
 			}
+			log_upd(lg, 'S', &k, val, vn);
+			if (o->t == 0 && log_put(lg, "T\n") != 0)
+				return EX_ERR;
 			if (jk_set(j, db, &k, val, vn) != 0)
 				return fail(jk_err(j));
+			if (o->t == 0 && log_put(lg, "C\n") != 0)
+				return EX_ERR;
 			done++;
 			res->sets++;
 			if (o->kill_every > 0 && done % o->kill_every == 0) {
@@ -761,8 +823,13 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 					r = jk_order(j, db, &k, 1, &nk);
 				}
 				if (r == 0) {
+					log_upd(lg, 'K', &nk, NULL, 0);
+					if (o->t == 0 && log_put(lg, "T\n") != 0)
+						return EX_ERR;
 					if (jk_kill(j, db, &nk, DB_KILL_TREE) != 0)
 						return fail(jk_err(j));
+					if (o->t == 0 && log_put(lg, "C\n") != 0)
+						return EX_ERR;
 					res->kills++;
 				} else if (r != JK_ENOTFOUND) {
 					return fail(jk_err(j));
@@ -770,12 +837,46 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 			}
 		}
 		if (o->t > 0) {
+			if (log_put(lg, "T\n") != 0)
+				return EX_ERR;
 			if (jk_tcommit(j) != 0)
 				return fail(jk_err(j));
+			if (log_put(lg, "C\n") != 0)
+				return EX_ERR;
 		}
 		res->commits++;
 	}
 	return EX_OK;
+}
+
+/*
+ * Process n of the load: with --log, its log DIR/load.N and its own global
+ * ^GLOBALN, so that the log describes that global completely.
+ */
+static int
+load_proc(struct jk *j, const struct load_opt *o, uint64_t n, uint64_t count, uint64_t seed,
+    struct load_res *res)
+{
+	struct load_log lg = { -1, BUF_INIT };
+	struct load_opt po = *o;
+	char path[PATH_MAX], global[64];
+	int rc;
+
+	if (o->log != NULL) {
+		snprintf(global, sizeof global, "%s%" PRIu64, o->global, n);
+		po.global = global;
+		snprintf(path, sizeof path, "%s/load.%" PRIu64, o->log, n);
+		if ((lg.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)) < 0) {
+			warnx("cannot open the load log '%s': %s", path, strerror(errno));
+			return EX_ERR;
+		}
+	}
+	memset(res, 0, sizeof *res);
+	rc = load_one(j, open_db(j), &po, count, seed, res, &lg);
+	if (lg.fd >= 0)
+		close(lg.fd);
+	buf_release(&lg.unit);
+	return rc;
 }
 
 static double
@@ -809,9 +910,10 @@ cmd_load(int argc, char **argv)
 		{ "kill-every", required_argument, NULL, 'K' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "members", no_argument, NULL, 'M' },
+		{ "log", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct load_opt o = { 1000000, 100, 1, 0, 40, 1000, 1, "acct" };
+	struct load_opt o = { 1000000, 100, 1, 0, 40, 1000, 1, "acct", NULL };
 	char **members = NULL;	/* --members: the instances, children go round them */
 	size_t nmembers = 0;
 	struct load_res res, sum;
@@ -831,6 +933,7 @@ cmd_load(int argc, char **argv)
 		case 'K': o.kill_every = num_arg("--kill-every", optarg); break;
 		case 'S': o.seed = num_arg("--seed", optarg); break;
 		case 'M': nmembers = 1; break;
+		case 'L': o.log = optarg; break;
 		case 'g':
 			o.global = optarg[0] == '^' ? optarg + 1 : optarg;
 			if (!gref_name_valid(o.global, strlen(o.global))) {
@@ -857,7 +960,7 @@ cmd_load(int argc, char **argv)
 	if (o.p == 1 && members == NULL) {
 		struct jk *j = open_inst();
 
-		rc = load_one(j, open_db(j), &o, o.n, o.seed, &sum);
+		rc = load_proc(j, &o, 0, o.n, o.seed, &sum);
 		jk_close(j);
 	} else {
 		if (pipe(fds) != 0) {
@@ -885,7 +988,7 @@ cmd_load(int argc, char **argv)
 				if (members != NULL)
 					opt_inst = members[i % nmembers];
 				j = open_inst();
-				r = load_one(j, open_db(j), &o, share, o.seed + i * 0x1000193ULL, &res);
+				r = load_proc(j, &o, i, share, o.seed + i * 0x1000193ULL, &res);
 				jk_close(j);
 				if (write(fds[1], &res, sizeof res) != (ssize_t)sizeof res)
 					r = EX_ERR;
@@ -1013,6 +1116,33 @@ cmd_checkpoint(int argc, char **argv)
 	if (jk_checkpoint(j) != 0)
 		rc = fail(jk_err(j));
 	jk_close(j);
+	return rc;
+}
+
+/* Startup recovery on demand (rcv.h): the instance to itself, the report on stdout. */
+static int
+cmd_recover(int argc, char **argv)
+{
+	struct rcv_report rep;
+	struct buf out = BUF_INIT;
+	struct jk_err err;
+	const char *inst = inst_dir();
+	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	jk_err_clear(&err);
+	rcv_report_init(&rep);
+	rc = rcv_recover(inst, rcv_running(inst) ? "crash" : "on demand", &rep, &err);
+	if (rc == 0 && rcv_report_text(&rep, &out) == 0)
+		fputs(buf_str(&out), stdout);
+	if (rc != 0)
+		rc = fail(&err);
+	else if (rep.errors > 0)
+		rc = EX_ERR;
+	buf_release(&out);
+	rcv_report_release(&rep);
 	return rc;
 }
 
@@ -1163,6 +1293,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0) return cmd_start_stop(argc, argv);
 	if (strcmp(cmd, "mark") == 0) return cmd_mark(argc, argv);
 	if (strcmp(cmd, "checkpoint") == 0) return cmd_checkpoint(argc, argv);
+	if (strcmp(cmd, "recover") == 0) return cmd_recover(argc, argv);
 	if (strcmp(cmd, "status") == 0) return cmd_status(argc, argv);
 	if (strcmp(cmd, "options") == 0) return cmd_options(argc, argv);
 	if (strcmp(cmd, "verify") == 0) return cmd_verify(argc, argv);

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "inst.h"
 #include "jk.h"
+#include "rcv.h"
 #include "ui/menu.h"
 #include "ui/ui.h"
 #include "../../restore/resto.h"
@@ -340,14 +341,36 @@ cond_cluster_member(void *ctx)
 }
 
 /*
- * Startup recovery, which leaves a rollback pending in state/, is a later
- * issue; until then nothing is ever pending.
+ * Startup recovery left a rollback pending: it recorded errors and a
+ * database it did not finish (rcv.h), whose uncommitted transactions are
+ * still to be rolled back with the rest of its recovery.
  */
 static bool
 cond_rollback_pending(void *ctx)
 {
-	(void)ctx;
-	return false;
+	const struct mm *m = ctx;
+
+	return rcv_rollback_pending(m->inst);
+}
+
+/* Item 11: recovery again, which finishes the pending rollback, and its report. */
+static int
+act_rollback(struct ui *ui, void *ctx)
+{
+	const struct mm *m = ctx;
+	struct rcv_report rep;
+	struct buf out = BUF_INIT;
+	struct jk_err err;
+
+	jk_err_clear(&err);
+	rcv_report_init(&rep);
+	if (rcv_recover(m->inst, "on demand", &rep, &err) != 0)
+		ui_puts(ui, err.msg);
+	else if (rcv_report_text(&rep, &out) == 0)
+		fputs(buf_str(&out), ui->out);
+	rcv_report_release(&rep);
+	buf_release(&out);
+	return 0;
 }
 
 /* Item 5: a jrndump program beside jrnkit (dump/, a later issue). */
@@ -423,7 +446,7 @@ static const struct menu_action main_actions[] = {
 	{ "encryption", act_unavailable },
 	{ "status", act_status },
 	{ "cluster_restore", act_unavailable },
-	{ "rollback", act_unavailable },
+	{ "rollback", act_rollback },
 	{ NULL, NULL },
 };
 

@@ -31,7 +31,13 @@
  * The next lock holder that finds busy set knows its predecessor died:
  * phase 1 -> truncate the file back to end (nothing was committed);
  * phase 2 -> the records are whole; the caller re-applies them
- * (idempotent) so the databases match the journal.
+ * (idempotent) so the databases match the journal;
+ * phase 3 -> it died inside a switch (busy_from = the old file's end):
+ * when journal.log names the new file, the state is rebuilt from
+ * journal.log (the new file is current); when it does not, the old file
+ * is cut back to busy_from (an end record naming the new file goes) and
+ * writing goes on there.  Either way every file of journal.log names the
+ * one before it.
  *
  * DURABILITY after the lock is released: sync mode waits until `synced`
  * covers its records.  One committer at a time takes the sync lock (try,
@@ -350,12 +356,18 @@ jrn_writer_switch(struct jrn_writer *w, bool explicit_start)
 
 	if ((rc = next_name(w, path, sizeof path, &nnn)) != 0)
 		return rc;
+	/* A death from here to the state's update is undone by the next holder (phase 3). */
+	s->busy_from = old_end;
+	s->busy_phase = 3;
+	__atomic_store_n(&s->busy, (uint32_t)w->pid, __ATOMIC_RELEASE);
 	for (;;) {
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd >= 0)
 			break;
-		if (errno != EEXIST || nnn >= 999)
+		if (errno != EEXIST || nnn >= 999) {
+			s->busy = 0;
 			return jk_errno(&w->err, errno, "cannot create journal '%s'", path);
+		}
 		nnn++;
 		{
 			char *d = path + strlen(path) - 3;
@@ -401,6 +413,9 @@ jrn_writer_switch(struct jrn_writer *w, bool explicit_start)
 			goto out_unlink;
 		if ((rc = append_raw(w, w->rec.data, w->rec.len, false)) != 0)
 			goto out_unlink;
+		s->busy_from = old_end;
+		s->busy_phase = 3;
+		__atomic_store_n(&s->busy, (uint32_t)w->pid, __ATOMIC_RELEASE);
 		if (w->io.fdatasync(w->fd) != 0) {
 			rc = jk_errno(&w->err, errno, "cannot sync journal '%s' (%s)", s->path, state_words(w));
 			goto out_untail;
@@ -431,6 +446,7 @@ jrn_writer_switch(struct jrn_writer *w, bool explicit_start)
 	w->gen = s->generation;
 	w->my_end = s->end;
 	w->my_file_id = s->file_id;
+	__atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
 	buf_release(&b);
 	return 0;
 
@@ -444,6 +460,7 @@ out_unlink:
 	unlink(path);
 	close(fd);
 	buf_release(&b);
+	s->busy = 0;
 	return rc;
 }
 
@@ -638,6 +655,42 @@ check_stale(struct jrn_writer *w)
 		s->need_switch = 1;
 }
 
+/* Phase 3: a switch that died; the journal lock is held. */
+static int
+switch_undo(struct jrn_writer *w)
+{
+	struct shm *s = w->shm;
+	char **paths = NULL, orphan[JRN_PATH_MAX + 1];
+	struct jrn_reader *r;
+	size_t n = 0;
+	bool logged;
+	int rc, nnn;
+
+	if ((rc = inst_log_read(w->dir, &paths, &n, &w->err)) != 0 && rc != JK_ENOTFOUND)
+		return rc;
+	logged = n > 0 && strcmp(paths[n - 1], s->path) != 0;
+	inst_log_free(paths, n);
+	if (logged)
+		return rebuild(w);	/* the new file is in journal.log: it is the current one */
+	/*
+	 * Not logged: the old file goes on, without an end record naming a
+	 * file nobody knows, and that file (the next name, naming the old
+	 * file as the one before it) goes.
+	 */
+	if (next_name(w, orphan, sizeof orphan, &nnn) == 0 && jrn_reader_open(orphan, &r, NULL) == 0) {
+		bool ours = jrn_reader_hdr(r)->prev_id == s->file_id;
+
+		jrn_reader_close(r);
+		if (ours)
+			unlink(orphan);
+	}
+	if (w->fd >= 0 && w->fd_file_id == s->file_id && ftruncate(w->fd, (off_t)s->busy_from) != 0)
+		return jk_errno(&w->err, errno, "cannot cut the end record of a switch that died from '%s'", s->path);
+	s->end = s->busy_from;
+	__atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static int
 lock_state(struct jrn_writer *w, uint64_t *redo_from, bool may_switch)
 {
@@ -661,6 +714,12 @@ lock_state(struct jrn_writer *w, uint64_t *redo_from, bool may_switch)
 	if ((rc = refresh(w)) != 0)
 		goto out_unlock;
 	dead = __atomic_load_n(&s->busy, __ATOMIC_ACQUIRE);
+	if (dead != 0 && s->busy_phase == 3) {
+		/* The previous holder died inside a switch (see the top of this file). */
+		if ((rc = switch_undo(w)) != 0 || (rc = refresh(w)) != 0)
+			goto out_unlock;
+		dead = 0;
+	}
 	if (dead != 0) {
 		/* The previous holder died inside a commit (see the top of this file). */
 		if (s->busy_phase == 1) {
