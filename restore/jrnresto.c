@@ -313,7 +313,13 @@ cluster_files(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 static int
 build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 {
-	size_t i;
+	const struct rst_select sel = {
+		.log = f->log, .search = f->search, .nsearch = f->nsearch,
+		.jdirs = f->jdirs, .njdirs = f->njdirs, .prefix = f->prefix,
+		.from = f->from, .through = f->through,
+		.dbs = f->dbs, .ndbs = f->ndbs, .redirects = f->redirects, .nredirects = f->nredirects,
+		.globals = f->globals, .nglobals = f->nglobals,
+	};
 	int rc = 0;
 
 	if (f->plan != NULL) {
@@ -329,65 +335,19 @@ build_plan(const struct flags *f, struct rst_plan *p, struct jk_err *err)
 			return usage("which databases? --all, --db DIR or --redirect OLD=NEW (or --plan FILE)");
 		if (f->all && (f->ndbs || f->nredirects || f->nglobals))
 			return usage("--all restores every database and global: no --db, --redirect or --global with it");
-		if (f->log && f->njdirs)
-			return usage("--log and --journal-dir are two ways to find the files: give one");
-		if (f->nsearch && !f->log)
-			return usage("--search goes with --log");
-		if (f->prefix && !f->njdirs)
-			return usage("--prefix goes with --journal-dir");
 		if (f->cluster && (f->log || f->njdirs || f->from || f->through))
 			return usage("--cluster reads the cluster journal log: no --log, --journal-dir, --from or --through with it");
 		if (f->njredirects && !f->cluster)
 			return usage("--journal-redirect goes with --cluster");
-		if (f->cluster) {
-			if ((rc = cluster_files(f, p, err)) != 0)
-				return rc;
-		} else if (f->njdirs) {
-			/* made canonical, so the report names them as the log would */
-			char **canon = calloc(f->njdirs, sizeof *canon);
-			struct buf b = BUF_INIT;
-
-			if (canon == NULL)
-				return EXIT_ERR;
-			for (i = 0; i < f->njdirs && rc == 0; i++) {
-				if ((rc = rst_canon_dir(f->jdirs[i], &b, err)) == 0 &&
-				    (canon[i] = strdup(buf_str(&b))) == NULL)
-					rc = jk_errf(err, JK_ENOMEM, "out of memory");
-			}
-			if (rc == 0)
-				rc = rst_files_from_dirs(&p->files, f->prefix ? f->prefix : "", canon,
-				    f->njdirs, err);
-			for (i = 0; i < f->njdirs; i++)
-				free(canon[i]);
-			free(canon);
-			buf_release(&b);
-		} else
-			rc = rst_files_from_log(&p->files, f->log ? f->log : p->inst, f->search,
-			    f->nsearch, err);
-		if (rc == 0 && !f->cluster && (f->from || f->through))
-			rc = rst_files_range(&p->files, f->from, f->through, err);
+		if (f->cluster)
+			rc = cluster_files(f, p, err);
+		else if ((rc = rst_plan_select_files(p, &sel, err)) != 0)
+			return rc == JK_EUSAGE ? usage(err->msg) : EXIT_ERR;
 		if (rc != 0)
-			return EXIT_ERR;
+			return rc;
 		p->all = f->all;
-		for (i = 0; i < f->ndbs; i++)
-			if ((rc = rst_plan_add_db(p, f->dbs[i], NULL, f->globals, f->nglobals, err)) != 0)
-				return EXIT_ERR;
-		for (i = 0; i < f->nredirects; i++) {
-			char *d = strdup(f->redirects[i]), *eq;
-
-			if (d == NULL)
-				return EXIT_ERR;
-			eq = strchr(d, '=');
-			if (eq == NULL || eq == d || eq[1] == '\0') {
-				free(d);
-				return usage("--redirect wants OLD=NEW, two directories");
-			}
-			*eq++ = '\0';
-			rc = rst_plan_add_db(p, d, eq, f->globals, f->nglobals, err);
-			free(d);
-			if (rc != 0)
-				return EXIT_ERR;
-		}
+		if ((rc = rst_plan_select_dbs(p, &sel, err)) != 0)
+			return rc == JK_EUSAGE ? usage(err->msg) : EXIT_ERR;
 	}
 	if (f->start == NULL && f->plan == NULL) {
 		/* after restore-backup: that backup's marker (rst_plan_default_start) */

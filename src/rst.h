@@ -244,6 +244,41 @@ int rst_plan_set_inst(struct rst_plan *p, const char *dir, struct jk_err *err);
 int rst_plan_add_db(struct rst_plan *p, const char *source, const char *target,
     char *const *globals, size_t n, struct jk_err *err);
 /*
+ * A selection as a program's command line gives it (jrnresto, jrnkit
+ * convert), the options' names in the messages.  Files, one way at most:
+ * files (these, in this order), log (a history log, with search
+ * directories: rst_files_from_log), jdirs (journal directories and a
+ * prefix: rst_files_from_dirs); with none of them, the instance's
+ * journal.log; then from/through (rst_files_range).  Databases: dbs
+ * (sources restored in place) and redirects ("OLD=NEW"), each with the
+ * global patterns.
+ */
+struct rst_select {
+	char *const *files;
+	size_t nfiles;
+	const char *log;		/* --log */
+	char *const *search;		/* --search */
+	size_t nsearch;
+	char *const *jdirs;		/* --journal-dir */
+	size_t njdirs;
+	const char *prefix;		/* --prefix */
+	const char *from, *through;	/* --from, --through */
+	char *const *dbs;		/* --db */
+	size_t ndbs;
+	char *const *redirects;		/* --redirect OLD=NEW */
+	size_t nredirects;
+	char *const *globals;		/* --global */
+	size_t nglobals;
+};
+/*
+ * The files of s into p->files.  JK_EUSAGE for options that do not go
+ * together (the message names them) and when there is no way to find the
+ * files (no instance either); the errors of the rst_files_* functions.
+ */
+int rst_plan_select_files(struct rst_plan *p, const struct rst_select *s, struct jk_err *err);
+/* The databases of s into p (rst_plan_add_db); JK_EUSAGE for a redirection that is not OLD=NEW. */
+int rst_plan_select_dbs(struct rst_plan *p, const struct rst_select *s, struct jk_err *err);
+/*
  * Validate, writing nothing: the instance; the files (each there and
  * readable, each naming the one before it unless check_links is off: a
  * missing file is named); the databases (a target without a database: "No

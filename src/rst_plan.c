@@ -758,6 +758,73 @@ fail:
 	return rc;
 }
 
+int
+rst_plan_select_files(struct rst_plan *p, const struct rst_select *s, struct jk_err *err)
+{
+	struct buf b = BUF_INIT;
+	char **canon;
+	size_t i;
+	int rc = 0;
+
+	if ((s->nfiles > 0) + (s->log != NULL) + (s->njdirs > 0) > 1)
+		return jk_errf(err, JK_EUSAGE, "give the journal files one way: %s--log or --journal-dir",
+		    s->nfiles > 0 ? "FILE..., " : "");
+	if (s->nsearch > 0 && s->log == NULL)
+		return jk_errf(err, JK_EUSAGE, "--search goes with --log");
+	if (s->prefix != NULL && s->njdirs == 0)
+		return jk_errf(err, JK_EUSAGE, "--prefix goes with --journal-dir");
+	if (s->nfiles > 0) {
+		for (i = 0; i < s->nfiles && rc == 0; i++)
+			rc = rst_files_add(&p->files, s->files[i], err);
+	} else if (s->njdirs > 0) {
+		/* made canonical, so the report names them as the log would */
+		if ((canon = calloc(s->njdirs, sizeof *canon)) == NULL)
+			return nomem(err);
+		for (i = 0; i < s->njdirs && rc == 0; i++)
+			if ((rc = rst_canon_dir(s->jdirs[i], &b, err)) == 0 &&
+			    (canon[i] = strdup(buf_str(&b))) == NULL)
+				rc = nomem(err);
+		if (rc == 0)
+			rc = rst_files_from_dirs(&p->files, s->prefix ? s->prefix : "", canon, s->njdirs, err);
+		for (i = 0; i < s->njdirs; i++)
+			free(canon[i]);
+		free(canon);
+		buf_release(&b);
+	} else if (s->log != NULL || p->inst != NULL) {
+		rc = rst_files_from_log(&p->files, s->log ? s->log : p->inst, s->search, s->nsearch, err);
+	} else {
+		return jk_errf(err, JK_EUSAGE, "which journal files? give %s--log, --journal-dir, or an "
+		    "instance (-I DIR or JRNKIT_HOME) whose journal.log lists them",
+		    s->nfiles > 0 ? "FILE..., " : "");
+	}
+	if (rc == 0 && (s->from != NULL || s->through != NULL))
+		rc = rst_files_range(&p->files, s->from, s->through, err);
+	return rc;
+}
+
+int
+rst_plan_select_dbs(struct rst_plan *p, const struct rst_select *s, struct jk_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->ndbs && rc == 0; i++)
+		rc = rst_plan_add_db(p, s->dbs[i], NULL, s->globals, s->nglobals, err);
+	for (i = 0; i < s->nredirects && rc == 0; i++) {
+		const char *eq = strchr(s->redirects[i], '=');
+		char *src;
+
+		if (eq == NULL || eq == s->redirects[i] || eq[1] == '\0')
+			return jk_errf(err, JK_EUSAGE, "--redirect wants OLD=NEW, two directories, not '%s'",
+			    s->redirects[i]);
+		if ((src = strndup(s->redirects[i], (size_t)(eq - s->redirects[i]))) == NULL)
+			return nomem(err);
+		rc = rst_plan_add_db(p, src, eq + 1, s->globals, s->nglobals, err);
+		free(src);
+	}
+	return rc;
+}
+
 static const char *
 policy_text(enum rst_policy x, bool db)
 {

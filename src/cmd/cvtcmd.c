@@ -123,65 +123,27 @@ cflags_release(struct cflags *f)
 static int
 convert_plan(const struct cflags *f, char **files, size_t nfiles, const char *inst, struct rst_plan *p)
 {
+	const struct rst_select sel = {
+		.files = files, .nfiles = nfiles,
+		.log = f->log, .search = f->search, .nsearch = f->nsearch,
+		.jdirs = f->jdirs, .njdirs = f->njdirs, .prefix = f->prefix,
+		.from = f->from, .through = f->through,
+		.dbs = f->dbs, .ndbs = f->ndbs, .redirects = f->redirects, .nredirects = f->nredirects,
+		.globals = f->globals, .nglobals = f->nglobals,
+	};
 	struct jk_err err;
-	struct buf b = BUF_INIT;
-	char **canon = NULL;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	jk_err_clear(&err);
-	if ((f->log != NULL) + (f->njdirs > 0) + (nfiles > 0) > 1)
-		return usage(convert_usage, "give the files one way: FILE..., --log or --journal-dir");
-	if (f->nsearch && !f->log)
-		return usage(convert_usage, "--search goes with --log");
-	if (f->prefix && !f->njdirs)
-		return usage(convert_usage, "--prefix goes with --journal-dir");
 	if (inst != NULL && rst_plan_set_inst(p, inst, &err) != 0)
 		goto fail;
-	if (nfiles > 0) {
-		for (i = 0; i < nfiles && rc == 0; i++)
-			rc = rst_files_add(&p->files, files[i], &err);
-	} else if (f->njdirs > 0) {
-		if ((canon = calloc(f->njdirs, sizeof *canon)) == NULL)
-			rc = jk_errf(&err, JK_ENOMEM, "out of memory");
-		for (i = 0; rc == 0 && i < f->njdirs; i++)
-			if ((rc = rst_canon_dir(f->jdirs[i], &b, &err)) == 0 && (canon[i] = strdup(buf_str(&b))) == NULL)
-				rc = jk_errf(&err, JK_ENOMEM, "out of memory");
-		if (rc == 0)
-			rc = rst_files_from_dirs(&p->files, f->prefix ? f->prefix : "", canon, f->njdirs, &err);
-		for (i = 0; canon != NULL && i < f->njdirs; i++)
-			free(canon[i]);
-		free(canon);
-		buf_release(&b);
-	} else if (f->log != NULL || p->inst != NULL) {
-		rc = rst_files_from_log(&p->files, f->log ? f->log : p->inst, f->search, f->nsearch, &err);
-	} else {
-		return usage(convert_usage, "which journal files? give FILE..., --log, --journal-dir, or an instance "
-		    "(-I DIR or JRNKIT_HOME) whose journal.log lists them");
-	}
-	if (rc == 0 && (f->from || f->through))
-		rc = rst_files_range(&p->files, f->from, f->through, &err);
-	if (rc != 0)
+	if ((rc = rst_plan_select_files(p, &sel, &err)) != 0 ||
+	    (rc = rst_plan_select_dbs(p, &sel, &err)) != 0) {
+		if (rc == JK_EUSAGE)
+			return usage(convert_usage, err.msg);
 		goto fail;
-	p->all = f->ndbs == 0 && f->nredirects == 0;
-	for (i = 0; i < f->ndbs; i++)
-		if (rst_plan_add_db(p, f->dbs[i], NULL, f->globals, f->nglobals, &err) != 0)
-			goto fail;
-	for (i = 0; i < f->nredirects; i++) {
-		char *d = strdup(f->redirects[i]), *eq;
-
-		if (d == NULL)
-			return EX_ERR;
-		if ((eq = strchr(d, '=')) == NULL || eq == d || eq[1] == '\0') {
-			free(d);
-			return usage(convert_usage, "--redirect wants OLD=NEW, two directories");
-		}
-		*eq++ = '\0';
-		rc = rst_plan_add_db(p, d, eq, f->globals, f->nglobals, &err);
-		free(d);
-		if (rc != 0)
-			goto fail;
 	}
+	p->all = f->ndbs == 0 && f->nredirects == 0;
 	if (f->start && rst_point_parse(&p->start, f->start, &err) != 0) {
 		warnx("start point '%s': %s", f->start, err.msg);
 		return EX_USAGE;
