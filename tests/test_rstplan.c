@@ -1039,6 +1039,89 @@ test_a_plan_file_runs_like_the_same_plan_built_in_c(void **state)
 	rst_plan_release(&s);
 }
 
+/* The selection of a command line (jrnresto, jrnkit convert): the same files as the forms it stands for; conflicts named. */
+static void
+test_command_line_selection(void **state)
+{
+	struct rst_plan p;
+	struct rst_files f;
+	struct jk_err err;
+	char *dirs[1], *dbs[1], *redir[2], *globs[1];
+	char jdir[4300];
+
+	(void)state;
+	journals(NULL, NULL);
+	logged(&f);
+	snprintf(jdir, sizeof jdir, "%s/journal", inst);
+	dirs[0] = jdir;
+
+	/* no files given: the instance's journal.log; then from/through */
+	rst_plan_init(&p);
+	assert_int_equal(rst_plan_set_inst(&p, inst, &err), 0);
+	{
+		struct rst_select s = { .from = base(f.paths[1]), .through = base(f.paths[2]) };
+
+		assert_int_equal(rst_plan_select_files(&p, &s, &err), 0);
+	}
+	assert_files(&p.files, f.paths + 1, 2);
+	rst_plan_release(&p);
+
+	/* journal directories, as rst_files_from_dirs */
+	rst_plan_init(&p);
+	{
+		struct rst_select s = { .jdirs = dirs, .njdirs = 1, .prefix = "" };
+
+		assert_int_equal(rst_plan_select_files(&p, &s, &err), 0);
+	}
+	assert_files(&p.files, f.paths, 5);
+	rst_plan_release(&p);
+
+	/* conflicts, and no way to the files */
+	rst_plan_init(&p);
+	{
+		struct rst_select s1 = { .log = inst, .jdirs = dirs, .njdirs = 1 };
+		struct rst_select s2 = { .search = dirs, .nsearch = 1 };
+		struct rst_select s3 = { .prefix = "X" };
+		struct rst_select s4 = { 0 };
+
+		assert_int_equal(rst_plan_select_files(&p, &s1, &err), JK_EUSAGE);
+		assert_non_null(strstr(err.msg, "one way"));
+		assert_int_equal(rst_plan_select_files(&p, &s2, &err), JK_EUSAGE);
+		assert_string_equal(err.msg, "--search goes with --log");
+		assert_int_equal(rst_plan_select_files(&p, &s3, &err), JK_EUSAGE);
+		assert_string_equal(err.msg, "--prefix goes with --journal-dir");
+		assert_int_equal(rst_plan_select_files(&p, &s4, &err), JK_EUSAGE);
+		assert_non_null(strstr(err.msg, "which journal files?"));
+	}
+	assert_int_equal(p.files.n, 0);
+
+	/* databases: in place, redirected, with the globals; a redirection that is not OLD=NEW */
+	dbs[0] = user;
+	redir[0] = textf("%s=%s/copy", acctdb, top);
+	globs[0] = "A*";
+	{
+		struct rst_select s = { .dbs = dbs, .ndbs = 1, .redirects = redir, .nredirects = 1,
+		    .globals = globs, .nglobals = 1 };
+
+		assert_int_equal(rst_plan_select_dbs(&p, &s, &err), 0);
+	}
+	assert_int_equal(p.ndbs, 2);
+	assert_string_equal(p.dbs[0].source, user);
+	assert_string_equal(p.dbs[0].target, user);	/* in place */
+	assert_string_equal(p.dbs[1].source, acctdb);
+	assert_string_equal(p.dbs[1].target, textf("%s/copy/", top));
+	assert_int_equal(p.dbs[1].nglobals, 1);
+	redir[1] = "=nowhere";
+	{
+		struct rst_select s = { .redirects = redir + 1, .nredirects = 1 };
+
+		assert_int_equal(rst_plan_select_dbs(&p, &s, &err), JK_EUSAGE);
+		assert_non_null(strstr(err.msg, "OLD=NEW"));
+	}
+	rst_plan_release(&p);
+	rst_files_release(&f);
+}
+
 int
 main(void)
 {
@@ -1056,6 +1139,7 @@ main(void)
 		T(test_write_refuses_a_plan_no_file_can_hold),
 		T(test_save_replaces_atomically_and_load_reads_it_back),
 		T(test_a_plan_file_runs_like_the_same_plan_built_in_c),
+		T(test_command_line_selection),
 #undef T
 	};
 	return cmocka_run_group_tests_name("rstplan", tests, NULL, NULL);
