@@ -705,29 +705,36 @@ dec_len(uint64_t v)
 	return n == 0 ? 1 : n;
 }
 
+/* w < 10^8 as exactly eight digits at p: halves, then quarters, so the divisions overlap. */
+static inline void
+put8(uint8_t *p, uint32_t w)
+{
+	uint32_t a = w / 10000, b = w % 10000;
+
+	memcpy(p, digits2 + 2 * (a / 100), 2);
+	memcpy(p + 2, digits2 + 2 * (a % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (b / 100), 2);
+	memcpy(p + 6, digits2 + 2 * (b % 100), 2);
+}
+
 /*
- * Write v in decimal at q; the end.  From the last digit back, two a step,
- * eight at a time in 32 bits while the rest is wider (tx ids have 16).
+ * Write v in decimal at q; the end.  From the last digit back: eight at a
+ * time while more are left (tx ids have 16), then two a step in 32 bits.
  */
 static uint8_t *
 put_u64(uint8_t *q, uint64_t v)
 {
 	uint8_t *e = q + dec_len(v), *p = e;
-	uint32_t w, d;
-	int k;
+	uint32_t w;
 
 	while (v >= 100000000) {
-		w = (uint32_t)(v % 100000000);
+		p -= 8;
+		put8(p, (uint32_t)(v % 100000000));
 		v /= 100000000;
-		for (k = 0; k < 4; k++, w /= 100) {
-			p -= 2;
-			memcpy(p, digits2 + 2 * (w % 100), 2);
-		}
 	}
 	for (w = (uint32_t)v; w >= 100; w /= 100) {
-		d = w % 100;
 		p -= 2;
-		memcpy(p, digits2 + 2 * d, 2);
+		memcpy(p, digits2 + 2 * (w % 100), 2);
 	}
 	if (w >= 10) {
 		p -= 2;
@@ -772,10 +779,22 @@ add_u64(struct buf *out, uint64_t v)
 	return 0;
 }
 
-static int
+/* Append s[0..n): inline, so a literal's strlen and its copy are worked out by the compiler. */
+static inline int
+add_mem(struct buf *out, const void *s, size_t n)
+{
+	if (n >= out->cap - out->len && buf_grow(out, n) != 0)
+		return JK_ENOMEM;
+	memcpy(out->data + out->len, s, n);
+	out->len += n;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+static inline int
 add_lit(struct buf *out, const char *s)
 {
-	return buf_add(out, s, strlen(s));
+	return add_mem(out, s, strlen(s));
 }
 
 /* ZWR text of a string that is not a value (marker text): always quoted. */
