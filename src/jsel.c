@@ -748,12 +748,12 @@ put_u64(uint8_t *q, uint64_t v)
 static uint8_t *
 put_frac(uint8_t *q, uint64_t us)
 {
-	unsigned v = (unsigned)(us % 1000000);
-	int i;
+	uint32_t v = (uint32_t)(us % 1000000), b = v % 10000;
 
 	q[0] = '.';
-	for (i = 6; i >= 1; i--, v /= 10)
-		q[i] = (uint8_t)('0' + v % 10);
+	memcpy(q + 1, digits2 + 2 * (v / 10000), 2);
+	memcpy(q + 3, digits2 + 2 * (b / 100), 2);
+	memcpy(q + 5, digits2 + 2 * (b % 100), 2);
 	return q + 7;
 }
 
