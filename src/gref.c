@@ -766,6 +766,114 @@ gref_key_sub(const uint8_t *key, size_t len, int i, struct buf *out, bool *isnum
 
 /* --- ZWR output --------------------------------------------------------- */
 
+/*
+ * The writers put text at a pointer into room reserved beforehand (one
+ * check per piece, not per byte).  A quoted run, the bulk of any dump, is
+ * scanned a block at a time: sixteen bytes with SSE2 (every x86-64 has it),
+ * then eight in a 64-bit word where the byte order allows; a block of plain
+ * bytes (32..126 but the quote) is copied whole, and the first byte that is
+ * not plain, found from the block's mask, is then handled on its own.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define ZWR_SSE2	1
+#else
+#define ZWR_SSE2	0
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ZWR_WORDS	1
+#else
+#define ZWR_WORDS	0	/* the word mask finds the first byte only little-endian */
+#endif
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * The top bit of byte k is set when byte k of w (s[k] loaded little-endian)
+ * is below 32, above 126 or the quote.  A borrow or carry runs only upward
+ * from a byte that is itself set, so the lowest set bit is exact (the ones
+ * above it need not be).
+ */
+static inline uint64_t
+unplain_mask(uint64_t w)
+{
+	uint64_t x = w ^ (ONES * '"');
+
+	return ((w - ONES * 32) & ~w & HIGHS) |		/* < 32 */
+	    (((w + ONES) | w) & HIGHS) |		/* > 126: 127 + 1 or the top bit */
+	    ((x - ONES) & ~x & HIGHS);			/* == '"' */
+}
+
+/* Make room for n more bytes (and the NUL): inline when there is, as there mostly is. */
+static inline int
+room(struct buf *out, size_t n)
+{
+	return n < out->cap - out->len ? 0 : buf_grow(out, n);
+}
+
+/*
+ * Copy the plain bytes that s[0..n) starts with to q, whole blocks at a
+ * time; how many.  It may stop short of a plain byte in the last n % 8 (the
+ * caller goes on byte by byte).  It stores whole blocks of s only, so it
+ * writes no more than n bytes at q.
+ */
+static inline size_t
+copy_plain(uint8_t *q, const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+#if ZWR_SSE2
+	for (; n - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i)), ok;
+		unsigned m;
+
+		_mm_storeu_si128((__m128i *)(void *)(q + i), v);
+		ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(31)),
+		    _mm_cmplt_epi8(v, _mm_set1_epi8(127)));	/* signed: 128..255 fail the first */
+		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), ok);
+		if ((m = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu) != 0)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+#endif
+#if ZWR_WORDS
+	for (; n - i >= 8; i += 8) {
+		uint64_t w, m;
+
+		memcpy(&w, s + i, 8);
+		memcpy(q + i, &w, 8);
+		if ((m = unplain_mask(w)) != 0)
+			return i + ((unsigned)__builtin_ctzll(m) >> 3);
+	}
+#endif
+	return i;
+}
+
+/*
+ * Write s[*ip..n) at q as the inside of a quoted run: quotes doubled, up to
+ * the first byte that is not zwr_graphic, or n.  Room needed: 2 * (n - *ip).
+ * Returns the end of the text; *ip is moved past the bytes taken.
+ */
+static uint8_t *
+put_quoted(uint8_t *q, const uint8_t *s, size_t *ip, size_t n)
+{
+	size_t i = *ip, k;
+
+	for (;;) {
+		/* room: the output so far is at most 2 * (i - *ip), so 2 * (n - i) is left */
+		k = copy_plain(q, s + i, n - i);
+		q += k;
+		i += k;
+		if (i == n || !zwr_graphic(s[i]))
+			break;
+		if (s[i] == '"')
+			*q++ = '"';
+		*q++ = s[i++];
+	}
+	*ip = i;
+	return q;
+}
+
 static inline uint8_t *
 put_code(uint8_t *q, unsigned v)
 {
@@ -789,26 +897,21 @@ zwr_str(struct buf *out, const uint8_t *s, size_t n)
 	if (n == 0)
 		return buf_add(out, "\"\"", 2);
 	while (i < n) {
-		j = i;
 		if (zwr_graphic(s[i])) {
-			while (j < n && zwr_graphic(s[j]))
-				j++;
-			if (buf_grow(out, 2 * (j - i) + 3) != 0)
+			/* the rest of s as one run: only the first run can grow the buffer */
+			if (room(out, 2 * (n - i) + 3) != 0)
 				return JK_ENOMEM;
 			q = out->data + out->len;
 			if (i > 0)
 				*q++ = '_';
 			*q++ = '"';
-			for (; i < j; i++) {
-				if (s[i] == '"')
-					*q++ = '"';
-				*q++ = s[i];
-			}
+			q = put_quoted(q, s, &i, n);
 			*q++ = '"';
 		} else {
+			j = i;
 			while (j < n && !zwr_graphic(s[j]))
 				j++;
-			if (buf_grow(out, 4 * (j - i) +
+			if (room(out, 4 * (j - i) +
 			    5 * ((j - i + ZWR_C_MAX - 1) / ZWR_C_MAX)) != 0)
 				return JK_ENOMEM;
 			q = out->data + out->len;
@@ -844,56 +947,64 @@ out_undo(struct buf *out, size_t mark, int rc)
 int
 gref_format(struct buf *out, const uint8_t *key, size_t len, bool caret)
 {
-	uint8_t tmp[JK_KEY_MAX];
-	char t[NUM_STR_MAX];
+	uint8_t tmp[JK_KEY_MAX], *q;
 	struct mnum x;
 	size_t mark = out->len, i, dn;
-	int nl, r, nsubs = 0, rc = 0;
+	int nl, r, nsubs = 0, rc;
 
 	if (len > JK_KEY_MAX || (nl = key_name_len(key, len)) < 0)
 		return JK_ECORRUPT;
-	if (buf_grow(out, (size_t)nl + 2) != 0)
+	if (room(out, (size_t)nl + 2) != 0)
 		return JK_ENOMEM;
+	q = out->data + out->len;
 	if (caret)
-		out->data[out->len++] = '^';
-	memcpy(out->data + out->len, key, (size_t)nl);
-	out->len += (size_t)nl;
-	out->data[out->len] = '\0';
+		*q++ = '^';
+	memcpy(q, key, (size_t)nl);
+	out->len = (size_t)(q + nl - out->data);
 	for (i = (size_t)nl + 1; i < len; i += (size_t)r) {
 		if (++nsubs > GREF_SUBS_MAX)
 			return out_undo(out, mark, JK_ECORRUPT);
-		if ((rc = buf_addc(out, nsubs == 1 ? '(' : ',')) != 0)
+		/* the separator, a number and the closing parenthesis */
+		if ((rc = room(out, NUM_STR_MAX + 2)) != 0)
 			return out_undo(out, mark, rc);
+		q = out->data + out->len;
+		*q++ = nsubs == 1 ? '(' : ',';
 		switch (key[i]) {
 		case SUB_EMPTY:
 			r = 1;
-			rc = buf_add(out, "\"\"", 2);
+			*q++ = '"';
+			*q++ = '"';
 			break;
 		case SUB_ZERO:
 			r = 1;
-			rc = buf_addc(out, '0');
+			*q++ = '0';
 			break;
 		case SUB_POS:
 		case SUB_NEG:
 			r = num_dec(key + i, len - i, &x);
 			if (r > 0)
-				rc = buf_add(out, t, num_fmt(&x, t));
+				q += num_fmt(&x, (char *)q);
 			break;
 		case SUB_STR:
 			r = str_dec(key + i, len - i, tmp, &dn);
-			if (r > 0)
-				rc = zwr_str(out, tmp, dn);
+			out->len = (size_t)(q - out->data);
+			if (r > 0 && (rc = zwr_str(out, tmp, dn)) != 0)
+				return out_undo(out, mark, rc);
+			q = out->data + out->len;
 			break;
 		default:
 			r = JK_ECORRUPT;
 		}
 		if (r < 0)
 			return out_undo(out, mark, JK_ECORRUPT);
-		if (rc != 0)
-			return out_undo(out, mark, rc);
+		out->len = (size_t)(q - out->data);
 	}
-	if (nsubs > 0 && (rc = buf_addc(out, ')')) != 0)
-		return out_undo(out, mark, rc);
+	if (nsubs > 0) {
+		if ((rc = room(out, 1)) != 0)
+			return out_undo(out, mark, rc);
+		out->data[out->len++] = ')';
+	}
+	out->data[out->len] = '\0';
 	return 0;
 }
 

@@ -687,39 +687,73 @@ static const char digits2[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* Write v in decimal at q; the end. */
+/* 10^k for k = 0..19 */
+static const uint64_t pow10_u64[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+	100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+	10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+};
+
+/* Decimal digits of v, 1..20: log10 from the bit length (1233/4096 ~ log10(2)), then one compare. */
+static inline unsigned
+dec_len(uint64_t v)
+{
+	unsigned n = ((64 - (unsigned)__builtin_clzll(v | 1)) * 1233) >> 12;
+
+	n += v >= pow10_u64[n];
+	return n == 0 ? 1 : n;
+}
+
+/* w < 10^8 as exactly eight digits at p: halves, then quarters, so the divisions overlap. */
+static inline void
+put8(uint8_t *p, uint32_t w)
+{
+	uint32_t a = w / 10000, b = w % 10000;
+
+	memcpy(p, digits2 + 2 * (a / 100), 2);
+	memcpy(p + 2, digits2 + 2 * (a % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (b / 100), 2);
+	memcpy(p + 6, digits2 + 2 * (b % 100), 2);
+}
+
+/*
+ * Write v in decimal at q; the end.  From the last digit back: eight at a
+ * time while more are left (tx ids have 16), then two a step in 32 bits.
+ */
 static uint8_t *
 put_u64(uint8_t *q, uint64_t v)
 {
-	char t[24];
-	int i = 24;
+	uint8_t *e = q + dec_len(v), *p = e;
+	uint32_t w;
 
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100);
-
-		v /= 100;
-		i -= 2;
-		memcpy(t + i, digits2 + 2 * d, 2);
+	while (v >= 100000000) {
+		p -= 8;
+		put8(p, (uint32_t)(v % 100000000));
+		v /= 100000000;
 	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(t + i, digits2 + 2 * v, 2);
+	for (w = (uint32_t)v; w >= 100; w /= 100) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * (w % 100), 2);
+	}
+	if (w >= 10) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * w, 2);
 	} else
-		t[--i] = (char)('0' + v);
-	memcpy(q, t + i, (size_t)(24 - i));
-	return q + 24 - i;
+		*--p = (uint8_t)('0' + w);
+	return e;
 }
 
 /* Write ".ffffff", the microseconds of us, at q; the end. */
 static uint8_t *
 put_frac(uint8_t *q, uint64_t us)
 {
-	unsigned v = (unsigned)(us % 1000000);
-	int i;
+	uint32_t v = (uint32_t)(us % 1000000), b = v % 10000;
 
 	q[0] = '.';
-	for (i = 6; i >= 1; i--, v /= 10)
-		q[i] = (uint8_t)('0' + v % 10);
+	memcpy(q + 1, digits2 + 2 * (v / 10000), 2);
+	memcpy(q + 3, digits2 + 2 * (b / 100), 2);
+	memcpy(q + 5, digits2 + 2 * (b % 100), 2);
 	return q + 7;
 }
 
@@ -738,20 +772,29 @@ put_c(struct buf *out, uint8_t c)
 static int
 add_u64(struct buf *out, uint64_t v)
 {
-	char t[24];
-	int i = 24;
-
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	return buf_add(out, t + i, (size_t)(24 - i));
+	if (buf_grow(out, 20) != 0)
+		return JK_ENOMEM;
+	out->len = (size_t)(put_u64(out->data + out->len, v) - out->data);
+	out->data[out->len] = '\0';
+	return 0;
 }
 
-static int
+/* Append s[0..n): inline, so a literal's strlen and its copy are worked out by the compiler. */
+static inline int
+add_mem(struct buf *out, const void *s, size_t n)
+{
+	if (n >= out->cap - out->len && buf_grow(out, n) != 0)
+		return JK_ENOMEM;
+	memcpy(out->data + out->len, s, n);
+	out->len += n;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+static inline int
 add_lit(struct buf *out, const char *s)
 {
-	return buf_add(out, s, strlen(s));
+	return add_mem(out, s, strlen(s));
 }
 
 /* ZWR text of a string that is not a value (marker text): always quoted. */

@@ -489,6 +489,187 @@ test_value_format_splits_c_runs_at_256_codes(void **state)
 	buf_release(&want);
 }
 
+/*
+ * The ZWR form of s[0..n) written plainly from its rule (gref.h), a byte at
+ * a time: the reference the block scans of zwr_str are checked against.
+ */
+static void
+zwr_ref(struct buf *b, const uint8_t *s, size_t n)
+{
+	size_t i;
+	int codes = 0;		/* codes in the open $C(), 0: none open */
+	bool inq = false;	/* a quoted run is open */
+
+	if (n == 0) {
+		buf_adds(b, "\"\"");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t c = s[i];
+
+		if ((c >= 32 && c <= 126) || (c >= 160 && c <= 254)) {
+			if (codes > 0) {
+				buf_addc(b, ')');
+				codes = 0;
+			}
+			if (!inq) {
+				buf_adds(b, i > 0 ? "_\"" : "\"");
+				inq = true;
+			}
+			if (c == '"')
+				buf_addc(b, '"');
+			buf_addc(b, c);
+		} else {
+			if (inq) {
+				buf_addc(b, '"');
+				inq = false;
+			}
+			if (codes == 256) {
+				buf_addc(b, ')');
+				codes = 0;
+			}
+			if (codes == 0)
+				buf_adds(b, i > 0 ? "_$C(" : "$C(");
+			else
+				buf_addc(b, ',');
+			buf_addf(b, "%u", c);
+			codes++;
+		}
+	}
+	if (inq)
+		buf_addc(b, '"');
+	if (codes > 0)
+		buf_addc(b, ')');
+}
+
+/* s[0..n) formatted after some text already in the buffer, checked against zwr_ref. */
+static void
+check_value_zwr(const uint8_t *s, size_t n, const char *what)
+{
+	struct buf got = BUF_INIT, want = BUF_INIT;
+
+	buf_adds(&got, "x=");
+	buf_adds(&want, "x=");
+	if (m_is_canonic(s, n))
+		buf_add(&want, s, n);
+	else
+		zwr_ref(&want, s, n);
+	assert_int_equal(zwr_format_value(&got, s, n), 0);
+	if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0 || got.data[got.len] != '\0')
+		fail_msg("%s (%zu bytes): got %s, want %s", what, n, buf_str(&got), buf_str(&want));
+	/* mupip extract's form: quoted, numbers too */
+	buf_reset(&got);
+	buf_reset(&want);
+	zwr_ref(&want, s, n);
+	assert_int_equal(zwr_format_value_quoted(&got, s, n), 0);
+	if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
+		fail_msg("%s (%zu bytes) quoted: got %s, want %s", what, n, buf_str(&got), buf_str(&want));
+	buf_release(&got);
+	buf_release(&want);
+}
+
+/*
+ * Quoted runs are scanned sixteen and eight bytes at a time: a quote, a
+ * control byte, DEL, a byte of 128..159 or 255 ($C) and one of 160..254
+ * (quoted) at each position of and around a block, at the start and end of
+ * runs of every length up to 40, come out as the byte-at-a-time rule says.
+ */
+static void
+test_value_format_block_edges(void **state)
+{
+	static const uint8_t odd[] = { '"', 0, 10, 31, 127, 128, 159, 160, 200, 254, 255 };
+	uint8_t v[48];
+	char what[64];
+	size_t n, pos, o;
+
+	(void)state;
+	for (n = 1; n <= 40; n++)
+		for (pos = 0; pos < n; pos++)
+			for (o = 0; o < sizeof odd; o++) {
+				memset(v, 'a', n);
+				v[pos] = odd[o];
+				snprintf(what, sizeof what, "byte %u at %zu", odd[o], pos);
+				check_value_zwr(v, n, what);
+				/* two in a row, and one at the last byte as well */
+				if (pos + 1 < n) {
+					v[pos + 1] = odd[o];
+					v[n - 1] = odd[(o + 3) % sizeof odd];
+					snprintf(what, sizeof what, "bytes %u at %zu, %zu", odd[o], pos, n - 1);
+					check_value_zwr(v, n, what);
+				}
+			}
+	/* all plain, every length: no quote or $C to stop at */
+	for (n = 0; n <= 40; n++) {
+		memset(v, '~', n);
+		check_value_zwr(v, n, "plain");
+	}
+	/* literal examples at the block edges (GT.M's form) */
+	{
+		struct buf b = BUF_INIT;
+
+		assert_int_equal(zwr_format_value(&b, (const uint8_t *)"abcdefghijklmno\"p", 17), 0);
+		assert_string_equal(buf_str(&b), "\"abcdefghijklmno\"\"p\"");
+		buf_reset(&b);
+		assert_int_equal(zwr_format_value(&b, (const uint8_t *)"abcdefghijklmnop\n", 17), 0);
+		assert_string_equal(buf_str(&b), "\"abcdefghijklmnop\"_$C(10)");
+		buf_reset(&b);
+		assert_int_equal(zwr_format_value(&b, (const uint8_t *)"abcdefg\xff\xa0", 9), 0);
+		assert_string_equal(buf_str(&b), "\"abcdefg\"_$C(255)_\"\xa0\"");
+		buf_reset(&b);
+		assert_int_equal(zwr_format_value(&b, (const uint8_t *)"12345678901234567", 17), 0);
+		assert_string_equal(buf_str(&b), "12345678901234567");
+		buf_release(&b);
+	}
+}
+
+/*
+ * Random strings, mostly plain with the bytes that stop a block scan mixed
+ * in, at every alignment, as values and as string subscripts, against the
+ * byte-at-a-time rule.
+ */
+static void
+test_value_and_subscript_format_random_against_rule(void **state)
+{
+	static const uint8_t odd[] = { '"', 0, 1, 10, 31, 32, 126, 127, 128, 159, 160, 200, 254, 255,
+		'0', '1', '.', '-', 'E' };
+	uint8_t buf[128 + 16];
+	struct buf got = BUF_INIT, want = BUF_INIT;
+	struct jk_key k;
+	struct jk_err err;
+	int it;
+	size_t n, i, al;
+
+	(void)state;
+	for (it = 0; it < 20000; it++) {
+		uint8_t *v;
+
+		al = rnd(16);
+		v = buf + al;
+		n = rnd(it % 10 == 0 ? 128 : 48);
+		for (i = 0; i < n; i++)
+			v[i] = rnd(4) == 0 ? odd[rnd(sizeof odd)] : (uint8_t)(' ' + rnd(95));
+		check_value_zwr(v, n, "random");
+		/* as a string subscript: ^x("s",v) */
+		assert_int_equal(gref_key_init(&k, "x", 1, &err), 0);
+		assert_int_equal(gref_key_add(&k, (const uint8_t *)"s", 1, &err), 0);
+		assert_int_equal(gref_key_add(&k, v, n, &err), 0);
+		buf_reset(&got);
+		buf_reset(&want);
+		assert_int_equal(gref_format(&got, k.b, k.len, true), 0);
+		buf_adds(&want, "^x(\"s\",");
+		if (m_is_canonic(v, n)) {
+			/* a numeric subscript: its canonical form is itself */
+			buf_add(&want, v, n);
+		} else
+			zwr_ref(&want, v, n);
+		buf_addc(&want, ')');
+		if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
+			fail_msg("subscript of %zu bytes: got %s, want %s", n, buf_str(&got), buf_str(&want));
+	}
+	buf_release(&got);
+	buf_release(&want);
+}
+
 static void
 test_every_byte_roundtrips_in_values_and_subscripts(void **state)
 {
@@ -1649,6 +1830,8 @@ main(void)
 		cmocka_unit_test(test_format_without_caret),
 		cmocka_unit_test(test_value_format_matches_gtm_examples),
 		cmocka_unit_test(test_value_format_splits_c_runs_at_256_codes),
+		cmocka_unit_test(test_value_format_block_edges),
+		cmocka_unit_test(test_value_and_subscript_format_random_against_rule),
 		cmocka_unit_test(test_every_byte_roundtrips_in_values_and_subscripts),
 		cmocka_unit_test(test_value_parse_table),
 		cmocka_unit_test(test_line_allows_trailing_blanks_and_one_newline),

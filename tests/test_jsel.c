@@ -349,6 +349,48 @@ test_jsel_gv_column(void **state)
 	buf_release(&b);
 }
 
+/*
+ * The numbers of a text line (offset, pid, tx, seq) are written without
+ * printf: at every width, 1 to 20 digits, and on both sides of each power
+ * of ten they read as printf writes them.
+ */
+static void
+test_jsel_text_numbers_at_every_width(void **state)
+{
+	struct jrn_rec r = recs[5];	/* a set in a transaction: it has tx= and seq= */
+	struct jsel_fmt fm;
+	struct buf out = BUF_INIT;
+	char want[512];
+	uint64_t v[64], p = 1;
+	size_t n = 0, i;
+
+	(void)state;
+	v[n++] = 1;
+	v[n++] = UINT64_MAX;
+	v[n++] = UINT64_MAX - 1;
+	for (i = 1; i < 20; i++) {
+		p *= 10;
+		v[n++] = p - 1;
+		v[n++] = p;
+		v[n++] = p + 1;
+	}
+	jsel_fmt_init(&fm, false);
+	for (i = 0; i < n; i++) {
+		r.offset = v[i] - 1;	/* 0 as well */
+		r.pid = (uint32_t)v[i];
+		r.txid = v[i];
+		r.seq = v[n - 1 - i];
+		buf_reset(&out);
+		assert_int_equal(jsel_line(&out, &fm, &jf, &r), 0);
+		snprintf(want, sizeof want, "20261120.001 %llu 2026-11-20 10:00:30.123456 "
+		    "pid=%u op=ST len=%u tx=%llu seq=%llu ^[\"/srv/db/acct/\"]Balax=5 old=4\n",
+		    (unsigned long long)r.offset, r.pid, r.len, (unsigned long long)r.txid,
+		    (unsigned long long)r.seq);
+		assert_string_equal(buf_str(&out), want);
+	}
+	buf_release(&out);
+}
+
 /* Every breakdown's total is the number of records counted, and its bytes theirs. */
 static void
 test_jsel_stats_totals_equal_records(void **state)
@@ -416,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_jsel_text_lines),
 		cmocka_unit_test(test_jsel_json_lines),
 		cmocka_unit_test(test_jsel_gv_column),
+		cmocka_unit_test(test_jsel_text_numbers_at_every_width),
 		cmocka_unit_test(test_jsel_stats_totals_equal_records),
 	};
 
