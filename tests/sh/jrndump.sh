@@ -296,6 +296,15 @@ if wanted batch; then
 	grep -q "unknown op code 'X'" "$base/err" || bad "--op X: $(cat "$base/err")"
 	"$bin/jrndump" --op S "$F1" >/dev/null 2>&1; rc=$?
 	[ "$rc" = 2 ] || bad "a filter without --select: exit $rc, not 2"
+	# a full disk: the writer thread's error comes back, named, exit 1
+	if [ -w /dev/full ]; then
+		"$bin/jrndump" --select -o /dev/full -I "$I" 2>"$base/err"; rc=$?
+		[ "$rc" = 1 ] || bad "--select -o /dev/full: exit $rc, not 1"
+		grep -q 'cannot write /dev/full' "$base/err" || bad "--select -o /dev/full: $(cat "$base/err")"
+		"$bin/jrndump" --select -I "$I" >/dev/full 2>"$base/err"; rc=$?
+		[ "$rc" = 1 ] || bad "--select >/dev/full: exit $rc, not 1"
+		grep -q 'cannot write' "$base/err" || bad "--select >/dev/full: $(cat "$base/err")"
+	fi
 	"$bin/jrndump" --select "$T/nonesuch" >/dev/null 2>"$base/err"; rc=$?
 	[ "$rc" = 1 ] || bad "a missing file: exit $rc, not 1"
 	grep -q "cannot open journal '$T/nonesuch'" "$base/err" || bad "a missing file: $(cat "$base/err")"
