@@ -80,7 +80,7 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 
 # programs: name -> main source
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
-RESTO_SRC := restore/dialogue.c restore/run.c
+RESTO_SRC := restore/dialogue.c restore/run.c restore/clumenu.c
 PROGS     := jrnkit jrnresto jrndump
 jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/cvtcmd.c src/cmd/bkpcmd.c src/cmd/clucmd.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)

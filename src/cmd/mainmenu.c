@@ -232,6 +232,20 @@ act_restore(struct ui *ui, void *ctx)
 	return 0;
 }
 
+/* Item 10: the cluster journal restore menu (jrnresto -c). */
+static int
+act_cluster_restore(struct ui *ui, void *ctx)
+{
+	struct mm *m = ctx;
+	struct jk_err err;
+	int rc, code;
+
+	jk_err_clear(&err);
+	if ((rc = resto_clumenu(ui, m->inst, &code, &err)) < 0)
+		say_err(ui, &err, rc);
+	return 0;
+}
+
 /*
  * jrndump is a program of its own (ncurses on a terminal): run it with our
  * terminal and stdin, and wait.  On a terminal nothing is lost.  From a
@@ -422,7 +436,7 @@ static const struct menu_action main_actions[] = {
 	{ "options", act_options },
 	{ "encryption", act_unavailable },
 	{ "status", act_status },
-	{ "cluster_restore", act_unavailable },
+	{ "cluster_restore", act_cluster_restore },
 	{ "rollback", act_unavailable },
 	{ NULL, NULL },
 };
