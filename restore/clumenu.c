@@ -917,9 +917,9 @@ session_first(const struct cm *c, uint64_t csi)
 }
 
 /*
- * The settings as a cluster plan in c->plan: the files (those wholly
- * before the start left out, so purged files of old sessions do not
- * matter), the points as sequence numbers, the switches.
+ * The settings as a cluster plan in c->plan: the files (those of sessions
+ * before the start's left out), the points as sequence numbers, the
+ * switches.
  */
 static int
 make_plan(struct cm *c, uint64_t stop_next)
@@ -965,10 +965,12 @@ make_plan(struct cm *c, uint64_t stop_next)
 	for (i = 0; i < c->files.n; i++) {
 		const struct clu_file *f = &c->files.f[i];
 
-		/* a file of an earlier session, or whose numbers all come before the start */
+		/*
+		 * A file of a session before the start's is left out (a purged
+		 * one does not matter); within a session every file is read, the
+		 * merge checking that the numbers follow each other from there.
+		 */
 		if (f->csi != 0 && f->csi < start_csi)
-			continue;
-		if (from != 0 && f->exists && f->last_seq != 0 && f->last_seq < from)
 			continue;
 		if (rst_files_add(&p->files, f->path, c->err) != 0)
 			return c->err->code;
@@ -1353,6 +1355,7 @@ resto_clumenu(struct ui *ui, const char *inst, int *exit_code, struct jk_err *er
 	if ((rc = rst_plan_set_inst(&c.plan, inst, err)) != 0 ||
 	    (rc = inst_conf_load(inst, &c.conf, err)) != 0)
 		goto out;
+	c.inst = c.plan.inst;		/* canonical, with its '/': the history and the restore record are under it */
 	if (c.conf.cluster_dir[0] == '\0') {
 		say(&c, "not_member");
 		*exit_code = RESTO_EXIT_USAGE;
