@@ -154,23 +154,12 @@ ask(struct cm *c, const char *id, struct ui_ask_opts *opts)
 	return ui_ask(c->ui, menu_prompt(c->mf, id), &o, &c->a);
 }
 
-/* "20261119 15:35:37", local time, as the dialogues print times. */
-static void
-fmt_time(uint64_t us, char *out, size_t n)
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(out, n, "%Y%m%d %H:%M:%S", &tm);
-}
-
 static void
 set_session(struct cm *c, uint64_t csi)
 {
 	char t[32];
 
-	fmt_time(csi, t, sizeof t);
+	resto_fmt_time(csi, t, sizeof t);
 	setv(c, V_SESSION, "%s", t);
 }
 
@@ -662,7 +651,7 @@ pick_session(struct cm *c, const char *intro, long *idx)
 	}
 	say(c, intro);
 	for (i = 0; i < c->nses; i++) {
-		fmt_time(c->ses[i].csi, t, sizeof t);
+		resto_fmt_time(c->ses[i].csi, t, sizeof t);
 		ui_printf(c->ui, "%zu. %s\n", i + 1, t);
 	}
 	for (;;) {
@@ -1243,7 +1232,7 @@ act_from_backup(struct ui *ui, void *ctx)
 	say(c, "backups_title");
 	for (i = 0; i < nb; i++) {
 		b = &h.e[idx[i]];
-		fmt_time(b->time_us, t, sizeof t);
+		resto_fmt_time(b->time_us, t, sizeof t);
 		ui_printf(c->ui, "%zu. %s  %s  %" PRIu64 ",%s\n", i + 1, b->name, t, b->marker_offset,
 		    b->marker_path);
 	}

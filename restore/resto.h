@@ -75,6 +75,8 @@ int resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst
  * damage, incomplete transactions, counts.
  */
 void resto_report(const struct resto_out *o, const struct rst_plan *plan, const struct rst_result *res);
+/* A time in microseconds as the dialogues print it: "20261120 11:00:52", local time. */
+void resto_fmt_time(uint64_t us, char *out, size_t n);
 /* The exit code of a run: rst_run's return and its result. */
 int resto_exit(int rc, const struct rst_result *res);
 /* A dry run's counts per database and global, and its transactions. */
