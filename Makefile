@@ -183,8 +183,8 @@ demo: all
 # The main job: the main menu (jrnkit with no command) on the demo instance.
 # Its answers come from stdin: without a terminal, end of input leaves the
 # menu at once (printf '9\n' | make run shows the status item).  Then the
-# journal's status, the accounts database, and a verification of every
-# journal file.
+# journal's status, the accounts database, a verification of every
+# journal file, and the status of the demo cluster (demo/cluster, tests/demo.sh).
 run: demo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo
 	@echo
@@ -193,6 +193,8 @@ run: demo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo -d $(CURDIR)/demo/db/acct zwrite
 	@echo
 	$(Q)$(BUILD)/bin/jrnkit verify $$(cat $(CURDIR)/demo/journal.log)
+	@echo
+	$(Q)$(BUILD)/bin/jrnkit cluster status $(CURDIR)/demo/cluster/clu
 
 # ---- install -------------------------------------------------------------------------
 
