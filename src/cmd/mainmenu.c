@@ -342,15 +342,15 @@ cond_encryption(void *ctx)
 	return false;
 }
 
-/*
- * Cluster restore (jrnresto -c) is a later issue; when it exists this is
- * "the instance is a cluster member" (csn >= 0 in jrnkit.yaml).
- */
+/* Item 10 (jrnresto -c): the instance is a cluster member (its settings name a cluster). */
 static bool
 cond_cluster_member(void *ctx)
 {
-	(void)ctx;
-	return false;
+	struct mm *m = ctx;
+	struct inst_conf conf;
+	struct jk_err err;
+
+	return inst_conf_load(m->inst, &conf, &err) == 0 && conf.cluster_dir[0] != '\0';
 }
 
 /*
