@@ -81,7 +81,7 @@ UILIB     := $(BUILD)/lib/libjrnkit-ui.a
 
 # programs: name -> main source
 # restore/: jrnresto's dialogue and run, also linked into jrnkit (main menu item 4)
-RESTO_SRC := restore/dialogue.c restore/run.c
+RESTO_SRC := restore/dialogue.c restore/run.c restore/clumenu.c
 PROGS     := jrnkit jrnresto jrndump sturecov
 jrnkit_SRC := src/cmd/jrnkit.c src/cmd/mainmenu.c src/cmd/cvtcmd.c src/cmd/bkpcmd.c src/cmd/clucmd.c $(RESTO_SRC)
 jrnresto_SRC := restore/jrnresto.c $(RESTO_SRC)
@@ -197,8 +197,8 @@ demo: all
 # The main job: the main menu (jrnkit with no command) on the demo instance.
 # Its answers come from stdin: without a terminal, end of input leaves the
 # menu at once (printf '9\n' | make run shows the status item).  Then the
-# journal's status, the accounts database, and a verification of every
-# journal file.
+# journal's status, the accounts database, a verification of every
+# journal file, and the status of the demo cluster (demo/cluster, tests/demo.sh).
 run: demo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo
 	@echo
@@ -207,6 +207,8 @@ run: demo
 	$(Q)$(BUILD)/bin/jrnkit -I $(CURDIR)/demo -d $(CURDIR)/demo/db/acct zwrite
 	@echo
 	$(Q)$(BUILD)/bin/jrnkit verify $$(cat $(CURDIR)/demo/journal.log)
+	@echo
+	$(Q)$(BUILD)/bin/jrnkit cluster status $(CURDIR)/demo/cluster/clu
 
 # ---- install -------------------------------------------------------------------------
 

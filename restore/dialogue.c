@@ -26,6 +26,7 @@
 
 #include "db.h"
 #include "gref.h"
+#include "inst.h"
 #include "jk.h"
 #include "jrn/jrn.h"
 #include "resto.h"
@@ -38,7 +39,7 @@ static const char *const prompt_ids[] = {
 	"prompt_next", "next_file", "history_log", "journal_dir", "from", "through", "prefix",
 	"search_dir", "check_missing", "continue_broken", "check_integrity", "switch",
 	"disable_journaling", "change_policy", "db_abort", "jrn_continue", "start", "rollback",
-	"save_plan", "plan_file", NULL,
+	"save_plan", "plan_file", "cluster_restore", NULL,
 };
 
 /* Every text it prints, checked likewise. */
@@ -67,6 +68,7 @@ struct dlg {
 	const struct rst_files *list;
 	long first;			/* index of the first file chosen */
 	bool switched;
+	bool cluster;			/* the CLUMENU's words (menus/clumenu.yaml): resto_ask_dbs */
 };
 
 static const char *
@@ -222,17 +224,67 @@ drop_last_db(struct rst_plan *p)
 	strv_free(x->globals, x->nglobals);
 }
 
+/* A redirect answer as a directory: "." is the directory being chosen (the CLUMENU's words). */
+static int
+redirect_target(const struct dlg *d, const char *text, struct buf *out)
+{
+	if (strcmp(text, ".") == 0) {
+		buf_reset(out);
+		return buf_adds(out, d->dir) ? JK_ENOMEM : 0;
+	}
+	return ui_canon_path(text, true, out) == JK_ENOMEM ? JK_ENOMEM : 0;
+}
+
+/* ${} as the redirect prompt shows it: ${default} is the directory being chosen. */
+static const char *
+var_default(void *ctx, const char *name)
+{
+	struct dlg *d = ctx;
+
+	return strcmp(name, "default") == 0 ? d->dir : var(ctx, name);
+}
+
+/*
+ * The CLUMENU echoes the directory on a line of its own, its "-->" under
+ * the prompt's "=>":  "Redirect to Directory: /a/ => /b/" then "   --> /b/".
+ */
+static int
+echo_below(struct dlg *d, const char *target, struct buf *echo)
+{
+	struct buf t = BUF_INIT;
+	const char *line;
+	size_t col;
+	int rc;
+
+	if (ui_expand(menu_prompt(d->mf, "redirect")->text, var_default, d, &t) != 0) {
+		buf_release(&t);
+		return JK_ENOMEM;
+	}
+	line = strrchr(buf_str(&t), '\n');
+	line = line != NULL ? line + 1 : buf_str(&t);
+	col = strlen(line) >= 2 ? strlen(line) - 2 : 0;
+	rc = buf_addf(echo, "\n%*s--> %s", (int)col, "", target) ? JK_ENOMEM : 0;
+	buf_release(&t);
+	return rc;
+}
+
 static int
 check_redirect(void *ctx, const char *text, struct buf *echo, struct buf *msg)
 {
 	struct dlg *d = ctx;
+	struct buf dir = BUF_INIT;
+	int rc;
 
-	(void)echo;
-	if (db_exists(text))
-		return 0;
-	if (strcmp(text, d->dir) == 0)
-		return buf_adds(msg, "No database exists in that directory.") ? JK_ENOMEM : 1;
-	return buf_addf(msg, "No database exists in that directory: %s", text) ? JK_ENOMEM : 1;
+	if ((rc = redirect_target(d, text, &dir)) != 0)
+		return rc;
+	if (db_exists(buf_str(&dir)))
+		rc = d->cluster ? echo_below(d, buf_str(&dir), echo) : 0;
+	else if (strcmp(buf_str(&dir), d->dir) == 0)
+		rc = buf_adds(msg, "No database exists in that directory.") ? JK_ENOMEM : 1;
+	else
+		rc = buf_addf(msg, "No database exists in that directory: %s", buf_str(&dir)) ? JK_ENOMEM : 1;
+	buf_release(&dir);
+	return rc;
 }
 
 /* The globals of one directory into d->globals: 0 (none: all), UI_BACK, or an error. */
@@ -286,8 +338,7 @@ ask_one_dir(struct dlg *d, const char *src)
 redirect:
 	if ((rc = ask(d, "redirect", &ro)) != 0)
 		goto out;
-	buf_reset(&target);
-	if (buf_adds(&target, buf_str(&d->a.text)) != 0) {
+	if (redirect_target(d, buf_str(&d->a.text), &target) != 0) {
 		rc = nomem(d);
 		goto out;
 	}
@@ -311,6 +362,8 @@ globals:
 	}
 	jk_err_clear(d->err);
 	rc = 0;
+	if (d->cluster)
+		ui_puts(d->ui, "");
 out:
 	buf_release(&target);
 	return rc;
@@ -321,12 +374,21 @@ static int
 show_dbs(struct dlg *d)
 {
 	struct buf b = BUF_INIT;
+	const char *s, *head = menu_text(d->mf, "datasets");
 
 	if (rst_plan_describe_dbs(&d->plan, &b) != 0) {
 		buf_release(&b);
 		return nomem(d);
 	}
-	ui_printf(d->ui, "%s", buf_str(&b));
+	s = buf_str(&b);
+	if (head != NULL && !d->plan.all && (s = strchr(s, '\n')) != NULL) {
+		/* the heading in the menu file's words */
+		say(d, "datasets");
+		s++;
+	}
+	ui_printf(d->ui, "%s", s != NULL ? s : buf_str(&b));
+	if (d->cluster)
+		ui_puts(d->ui, "");
 	buf_release(&b);
 	return 0;
 }
@@ -344,10 +406,13 @@ ask_databases(struct dlg *d)
 		d->plan.all = false;
 		if ((rc = ask_yn(d, "all_globals", &all)) != 0)
 			return rc;
-		if ((rc = ask_yn(d, "foreign_os", &yes)) != 0)
-			return rc;
-		if (yes)
-			say(d, "foreign_os_same");
+		/* (a question the menu file leaves out, as the CLUMENU's does, is not asked) */
+		if (menu_prompt(d->mf, "foreign_os") != NULL) {
+			if ((rc = ask_yn(d, "foreign_os", &yes)) != 0)
+				return rc;
+			if (yes)
+				say(d, "foreign_os_same");
+		}
 		d->plan.all = all;
 		while (!all) {
 			if ((rc = ask(d, "directory", NULL)) != 0)
@@ -1029,7 +1094,52 @@ resto_dialogue(struct ui *ui, const char *inst, struct jk_err *err)
 }
 
 int
+resto_ask_dbs(struct ui *ui, const struct menu_file *mf, struct rst_plan *plan, struct jk_err *err)
+{
+	struct dlg d;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	d.ui = ui;
+	d.mf = (struct menu_file *)mf;
+	d.err = err;
+	d.cluster = true;
+	d.plan = *plan;		/* lent, and given back below */
+	ui_answer_init(&d.a);
+	rc = ask_databases(&d);
+	*plan = d.plan;
+	ui_answer_release(&d.a);
+	strv_free(d.globals, d.nglobals);
+	strv_free(d.words, d.nwords);
+	return rc;
+}
+
+/* Whether the instance is a cluster member (its settings name a cluster). */
+static bool
+member(const char *inst)
+{
+	struct inst_conf conf;
+	struct jk_err e;
+
+	return inst_conf_load(inst, &conf, &e) == 0 && conf.cluster_dir[0] != '\0';
+}
+
+static int dialogue(struct ui *ui, const char *inst, bool ask_cluster, int *exit_code, struct jk_err *err);
+
+int
 resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err)
+{
+	return dialogue(ui, inst, true, exit_code, err);
+}
+
+int
+resto_private_dialogue(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err)
+{
+	return dialogue(ui, inst, false, exit_code, err);
+}
+
+static int
+dialogue(struct ui *ui, const char *inst, bool ask_cluster, int *exit_code, struct jk_err *err)
 {
 	const struct menu_binds binds = { no_actions, NULL, NULL };
 	struct dlg d;
@@ -1059,6 +1169,15 @@ resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_e
 		}
 	if ((rc = rst_plan_set_inst(&d.plan, inst, err)) != 0)
 		goto out;
+	if (ask_cluster && member(inst)) {
+		/* a cluster member: the CLUMENU (section 3), or this instance's own journals */
+		if ((rc = ask_yn(&d, "cluster_restore", &yes)) != 0)
+			goto out;
+		if (yes) {
+			rc = resto_clumenu(ui, inst, exit_code, err);
+			goto done;
+		}
+	}
 	say(&d, "banner");
 	if ((rc = ask_yn(&d, "restore_journal", &yes)) != 0 || !yes)
 		goto out;
@@ -1085,6 +1204,7 @@ out:
 	}
 	if (rc == UI_BACK && d.mf != NULL)
 		say(&d, "aborted");
+done:
 	rst_plan_release(&d.plan);
 	ui_answer_release(&d.a);
 	strv_free(d.globals, d.nglobals);

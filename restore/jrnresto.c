@@ -27,6 +27,7 @@ enum {
 
 static const char usage_text[] =
 "usage: jrnresto [-I dir]                       the restore dialogue\n"
+"       jrnresto [-I dir] -c                    the cluster journal restore menu\n"
 "       jrnresto [-I dir] [options]             a restore without questions\n"
 "sources (default: every file of the instance's journal.log):\n"
 "  --from FILE --through FILE    the first and last file (name or path)\n"
@@ -152,6 +153,7 @@ struct flags {
 	bool no_switch, journal_updates, rollback, abort_db, skip_damage, no_links;
 	bool check, dry_run, json, quiet;
 	bool any;		/* any option besides -I: no dialogue */
+	bool clumenu;		/* -c: the cluster journal restore menu */
 };
 
 static int
@@ -199,11 +201,12 @@ parse_flags(int argc, char **argv, struct flags *f)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "I:q", longopts, NULL)) != -1) {
-		if (c != 'I')
+	while ((c = getopt_long(argc, argv, "I:qc", longopts, NULL)) != -1) {
+		if (c != 'I' && c != 'c')
 			f->any = true;
 		switch (c) {
 		case 'I': f->inst = optarg; break;
+		case 'c': f->clumenu = true; break;
 		case 'q': f->quiet = true; break;
 		case O_FROM: f->from = optarg; break;
 		case O_THROUGH: f->through = optarg; break;
@@ -458,6 +461,10 @@ main(int argc, char **argv)
 		    usage(rc == 2 ? "unexpected arguments" : NULL);
 		goto out;
 	}
+	if (f.clumenu && f.any) {
+		rc = usage("-c is the cluster journal restore menu: no other options with it");
+		goto out;
+	}
 	if (f.inst == NULL || *f.inst == '\0') {
 		warnx("no instance: give -I DIR or set JRNKIT_HOME");
 		rc = EXIT_USAGE;
@@ -480,7 +487,8 @@ main(int argc, char **argv)
 	} else {
 		int code = EXIT_OK;
 
-		rc = resto_dialogue_exit(&ui, f.inst, &code, &e);
+		rc = f.clumenu ? resto_clumenu(&ui, f.inst, &code, &e) :
+		    resto_dialogue_exit(&ui, f.inst, &code, &e);
 		if (rc < 0)
 			warnx("%s", e.msg);
 		rc = rc < 0 ? EXIT_ERR : code;

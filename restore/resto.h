@@ -31,6 +31,30 @@ int resto_dialogue(struct ui *ui, const char *inst, struct jk_err *err);
 /* The same, telling how the restore ended as an exit code (RESTO_EXIT_OK when none ran). */
 int resto_dialogue_exit(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err);
 
+/*
+ * On a cluster member the dialogue first asks "Cluster journal restore?";
+ * Yes runs the CLUMENU instead.  resto_private_dialogue does not ask.
+ */
+int resto_private_dialogue(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err);
+
+/*
+ * The cluster journal restore menu (spec/dialogues.md section 3, jrnresto
+ * -c, the main menu's item 10) for the member in inst, on the words of
+ * menus/clumenu.yaml.  As resto_dialogue_exit.
+ */
+int resto_clumenu(struct ui *ui, const char *inst, int *exit_code, struct jk_err *err);
+
+/*
+ * The databases and globals questions of the dialogue (section 2), in the
+ * CLUMENU's words: mf holds the prompts all_globals, directory, redirect
+ * ("." keeps the directory; the directory echoed under the "=>"),
+ * all_in_dir, global, same_target_fix, specs_ok (foreign_os when it has
+ * it) and the texts no_db, need_directory, datasets.  Into plan's
+ * databases (replaced).  0, UI_BACK, or an error.
+ */
+struct menu_file;
+int resto_ask_dbs(struct ui *ui, const struct menu_file *mf, struct rst_plan *plan, struct jk_err *err);
+
 /* How a run reports. */
 struct resto_out {
 	struct ui *ui;		/* output goes to ui->out */
@@ -51,6 +75,8 @@ int resto_run(const struct rst_plan *plan, const struct resto_out *o, struct rst
  * damage, incomplete transactions, counts.
  */
 void resto_report(const struct resto_out *o, const struct rst_plan *plan, const struct rst_result *res);
+/* A time in microseconds as the dialogues print it: "20261120 11:00:52", local time. */
+void resto_fmt_time(uint64_t us, char *out, size_t n);
 /* The exit code of a run: rst_run's return and its result. */
 int resto_exit(int rc, const struct rst_result *res);
 /* A dry run's counts per database and global, and its transactions. */

@@ -178,9 +178,9 @@ resto_exit(int rc, const struct rst_result *res)
 	return RESTO_EXIT_OK;
 }
 
-/* "20261120 11:00:52", local time, as the dialogues print times. */
-static void
-fmt_time(uint64_t us, char *out, size_t n)
+/* "20261120 11:00:52", local time, as the dialogues print times (resto.h). */
+void
+resto_fmt_time(uint64_t us, char *out, size_t n)
 {
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
@@ -206,7 +206,7 @@ resto_report(const struct resto_out *o, const struct rst_plan *plan, const struc
 	char when[32];
 	size_t i, k;
 
-	fmt_time(res->finished_us ? res->finished_us : (uint64_t)time(NULL) * 1000000, when, sizeof when);
+	resto_fmt_time(res->finished_us ? res->finished_us : (uint64_t)time(NULL) * 1000000, when, sizeof when);
 	if (res->switched_to != NULL)
 		fprintf(out, "Journaling switched to %s\n", res->switched_to);
 	switch (res->status) {

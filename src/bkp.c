@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "dblock.h"
 #include "inst.h"
 #include "jrn/jrn.h"
@@ -686,6 +687,45 @@ out:
 
 /* ---- the marker --------------------------------------------------------------------------- */
 
+/*
+ * On a cluster member the backup marker is cluster-wide (jk_mark_cluster):
+ * one sequence number, a copy in every member's journal, so a cluster
+ * restore can start from it.  The other members are opened for it; loc is
+ * this member's copy.
+ */
+static int
+cluster_marker(struct jk *j, const char *text, struct jk_loc *loc, struct jk_err *err)
+{
+	struct jk *m[CLU_MAX_MEMBERS];
+	struct jk_loc locs[CLU_MAX_MEMBERS];
+	struct clu_member *mem = NULL;
+	size_t n = 0, i, k = 0, self = SIZE_MAX;
+	int rc;
+
+	if ((rc = clu_members(jk_conf(j)->cluster_dir, &mem, &n, err)) != 0)
+		return rc;
+	if (n > CLU_MAX_MEMBERS)
+		n = CLU_MAX_MEMBERS;
+	for (k = 0; k < n; k++) {
+		if (mem[k].csn == jk_conf(j)->csn) {
+			m[k] = j;
+			self = k;
+		} else if ((rc = jk_open(mem[k].inst, &m[k], err)) != 0) {
+			break;
+		}
+	}
+	if (rc == 0 && self == SIZE_MAX)
+		rc = jk_errf(err, JK_ESTATE, "%s is not in the members list of the cluster in %s", jk_dir(j),
+		    jk_conf(j)->cluster_dir);
+	if (rc == 0 && (rc = jk_mark_cluster(m, n, JRN_BACKUP_MARKER_ID, text, NULL, NULL, locs, err)) == 0)
+		*loc = locs[self];
+	for (i = 0; i < k; i++)
+		if (i != self)
+			jk_close(m[i]);
+	clu_members_free(mem, n);
+	return rc;
+}
+
 int
 bkp_marker(struct jk *j, const char *type, uint64_t time_us, struct jk_loc *loc, struct jk_err *err)
 {
@@ -697,6 +737,8 @@ bkp_marker(struct jk *j, const char *type, uint64_t time_us, struct jk_loc *loc,
 	localtime_r(&t, &tm);
 	snprintf(text, sizeof text, "%04d%02d%02d;%02d:%02d:%02d;%.16s", tm.tm_year + 1900, tm.tm_mon + 1,
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, type);
+	if (jk_conf(j)->cluster_dir[0] != '\0')
+		return cluster_marker(j, text, loc, err);
 	if ((rc = jk_mark(j, JRN_BACKUP_MARKER_ID, text, loc)) != 0)
 		*err = *jk_err(j);
 	return rc;

@@ -230,4 +230,46 @@ void clu_merge_skip(struct clu_merge *m);
 uint64_t clu_merge_bytes(const struct clu_merge *m);
 unsigned clu_merge_torn(const struct clu_merge *m);
 
+/* ---- the files of a cluster journal log (clu_files.c) ------------------------------------------ */
+
+/*
+ * A file of a cluster journal log as its header and records have it: for
+ * the listings (jrndump) and the CLUMENU's choice of sessions.  A file
+ * that cannot be read (gone: "D" in a listing) has exists false and takes
+ * the session of its member's file before it (or after it).
+ */
+struct clu_file {
+	int csn;
+	char *logged;		/* the path as the log has it */
+	char *path;		/* as redirected (the same when not) */
+	bool exists;		/* it opens as a journal file */
+	bool explicit_start;	/* begun by an explicit start of journaling */
+	uint64_t csi;		/* its cluster session (0: unknown) */
+	uint64_t created_us;
+	uint64_t first_seq, last_seq;	/* its first and last sequence numbers; 0 when none */
+};
+
+struct clu_files {
+	struct clu_file *f;
+	size_t n;
+};
+
+void clu_files_init(struct clu_files *fs);
+void clu_files_release(struct clu_files *fs);
+/* The files of log l, redirected through r (NULL: none), in the log's order; each read (header, first and last numbered records). */
+int clu_files_of(const struct clu_log *l, const struct clu_redirect *r, struct clu_files *out,
+    struct jk_err *err);
+/* The same for the log file at log (clu_log_read's errors). */
+int clu_files_read(const char *log, const struct clu_redirect *r, struct clu_files *out,
+    struct jk_err *err);
+
+/* A cluster session of a log's files. */
+struct clu_session {
+	uint64_t csi;
+	uint64_t first_seq, last_seq;	/* over its files; 0 when none */
+	size_t nfiles;
+};
+/* The sessions of fs, by session id (time).  *out owned (free).  0 or JK_ENOMEM. */
+int clu_files_sessions(const struct clu_files *fs, struct clu_session **out, size_t *n);
+
 #endif

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "db.h"
 #include "dblock.h"
 #include "inst.h"
@@ -240,6 +241,7 @@ struct wsrc {
 
 struct wmap {
 	uint32_t num;
+	size_t fi;		/* the file whose map record it is (a merged stream keeps every file's) */
 	size_t src;
 };
 
@@ -247,6 +249,7 @@ struct wtx {
 	bool active;
 	uint64_t txid;
 	struct rst_pos begin;
+	uint64_t end_off;	/* after its last record read so far, in its file */
 };
 
 struct wr {
@@ -264,6 +267,8 @@ struct wr {
 	size_t ndirnames;
 	struct wmap *map;
 	size_t nmap, mapcap;
+	size_t fi;			/* the file of the record being read */
+	uint64_t mark_seq;		/* the sequence number of the last marker written */
 	struct wtx tx;
 	struct jrn_reader *rr;		/* re-reads a transaction */
 	size_t rr_fi;
@@ -372,7 +377,7 @@ map_add(struct wr *w, const struct jrn_rec *r)
 	if ((s = wsrc_add(w, path)) < 0)
 		return nomem(w->err);
 	for (i = 0; i < w->nmap; i++)
-		if (w->map[i].num == r->dbnum) {
+		if (w->map[i].num == r->dbnum && w->map[i].fi == w->fi) {
 			w->map[i].src = (size_t)s;
 			return 0;
 		}
@@ -383,6 +388,7 @@ map_add(struct wr *w, const struct jrn_rec *r)
 		w->map = v;
 	}
 	w->map[w->nmap].num = r->dbnum;
+	w->map[w->nmap].fi = w->fi;
 	w->map[w->nmap++].src = (size_t)s;
 	return 0;
 }
@@ -393,7 +399,7 @@ map_get(struct wr *w, uint32_t num)
 	size_t i;
 
 	for (i = 0; i < w->nmap; i++)
-		if (w->map[i].num == num)
+		if (w->map[i].num == num && w->map[i].fi == w->fi)
 			return &w->srcs[w->map[i].src];
 	return NULL;
 }
@@ -543,6 +549,7 @@ write_tx(struct wr *w, uint64_t end_off, const struct jrn_rec *commit)
 	}
 	if ((rc = jrn_reader_seek(w->rr, w->tx.begin.off)) != 0)
 		return jk_errf(w->err, rc, "%s", jrn_reader_err(w->rr)->msg);
+	w->fi = w->tx.begin.fi;		/* its maps are its file's */
 	while (jrn_reader_next(w->rr, &r) == 0 && r.offset < end_off) {
 		if (r.type == JRN_TBEGIN && r.txid == w->tx.txid && !have_head) {
 			head = r;
@@ -574,68 +581,146 @@ write_tx(struct wr *w, uint64_t end_off, const struct jrn_rec *commit)
 	    w->tx.txid, w->tx.begin.off, path);
 }
 
-/* The transaction being read ends without its commit before end_off. */
+/*
+ * The transaction being read ends without its commit before end_off, an
+ * offset in file fi.  In a merged stream the record that ends it may be
+ * another member's: then it ends after its last record read.
+ */
 static int
-tx_abandon(struct wr *w, bool started, uint64_t end_off)
+tx_abandon(struct wr *w, bool started, size_t fi, uint64_t end_off)
 {
 	if (!w->tx.active)
 		return 0;
 	w->tx.active = false;
+	if (fi != w->tx.begin.fi)
+		end_off = w->tx.end_off;
 	return started ? write_tx(w, end_off, NULL) : 0;
 }
 
-/* The stream: the records of the plan's files from the start file on. */
+/*
+ * The record source: the chain of the plan's files from the start file on,
+ * or, for a cluster plan, the merge of the members' files by sequence
+ * number (clu.h), whose points are sequence numbers (rst.h).
+ */
+struct wsource {
+	struct jrn_chain *c;
+	struct clu_merge *m;
+	size_t base;
+};
+
+static int
+ws_open(struct wsource *ws, const struct rst_plan *p, const struct rst_bound *start, struct jk_err *err)
+{
+	int rc;
+
+	memset(ws, 0, sizeof *ws);
+	if (p->csns != NULL) {
+		if ((rc = clu_merge_open(p->files.paths, p->csns, p->files.n, &ws->m, err)) != 0)
+			return rc;
+		clu_merge_check_links(ws->m, p->check_links);
+		return 0;
+	}
+	ws->base = start->kind == RST_LOCATION ? start->pos.fi : 0;
+	if ((rc = jrn_chain_open(p->files.paths + ws->base, p->files.n - ws->base, &ws->c, err)) != 0)
+		return rc;
+	jrn_chain_check_links(ws->c, p->check_links);
+	return 0;
+}
+
+static int
+ws_next(struct wsource *ws, struct jrn_rec *r, size_t *fi)
+{
+	int rc;
+
+	if (ws->m != NULL)
+		return clu_merge_next(ws->m, r, fi);
+	if ((rc = jrn_chain_next(ws->c, r, NULL)) == 0)
+		*fi = ws->base + jrn_chain_index(ws->c);
+	return rc;
+}
+
+static const struct jk_err *
+ws_err(const struct wsource *ws)
+{
+	return ws->m != NULL ? clu_merge_err(ws->m) : jrn_chain_err(ws->c);
+}
+
+static size_t
+ws_index(const struct wsource *ws)
+{
+	return ws->m != NULL ? clu_merge_index(ws->m) : ws->base + jrn_chain_index(ws->c);
+}
+
+static void
+ws_skip(struct wsource *ws)
+{
+	if (ws->m != NULL)
+		clu_merge_skip(ws->m);
+	else
+		jrn_chain_skip(ws->c);
+}
+
+static void
+ws_close(struct wsource *ws)
+{
+	clu_merge_close(ws->m);
+	jrn_chain_close(ws->c);
+}
+
+/* The stream: the records of the plan's files from the start on. */
 static int
 wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *stop)
 {
 	const struct rst_plan *p = w->p;
-	struct jrn_chain *c;
+	struct wsource ws;
 	struct jrn_rec r;
 	struct rst_pos pos = { 0, 0, 0 };
 	struct wsrc *s;
-	size_t base = start->kind == RST_LOCATION ? start->pos.fi : 0, fi, cur = SIZE_MAX, bad;
+	size_t fi, cur = SIZE_MAX, bad;
 	bool started = start->kind == RST_EDGE;
 	int rc;
 
-	if ((rc = jrn_chain_open(p->files.paths + base, p->files.n - base, &c, w->err)) != 0)
+	if ((rc = ws_open(&ws, p, start, w->err)) != 0)
 		return rc;
-	jrn_chain_check_links(c, p->check_links);
 	for (;;) {
-		rc = jrn_chain_next(c, &r, NULL);
+		rc = ws_next(&ws, &r, &fi);
 		if (rc > 0) {
-			rc = tx_abandon(w, started, UINT64_MAX);
+			rc = tx_abandon(w, started, SIZE_MAX, UINT64_MAX);
 			break;
 		}
 		if (rc < 0) {
-			bad = base + jrn_chain_index(c);
+			bad = ws_index(&ws);
 			if (bad >= p->files.n)
 				bad = p->files.n - 1;
-			if ((rc = tx_abandon(w, started, UINT64_MAX)) != 0)
+			if ((rc = tx_abandon(w, started, SIZE_MAX, UINT64_MAX)) != 0)
 				break;
-			if (rc == 0 && bad + 1 == p->files.n && jrn_chain_err(c)->code == JK_ETORN)
-				break;	/* a crash ended the journal there: its end */
+			/* a crash ended the journal there: its end (a merge ends a member there itself) */
+			if (ws.m == NULL && bad + 1 == p->files.n && ws_err(&ws)->code == JK_ETORN)
+				break;
 			if (p->jrn_errors == RST_ABORT) {
-				rc = jk_errf(w->err, jrn_chain_err(c)->code ? jrn_chain_err(c)->code : JK_ECORRUPT,
-				    "%s", jrn_chain_err(c)->msg);
+				rc = jk_errf(w->err, ws_err(&ws)->code ? ws_err(&ws)->code : JK_ECORRUPT,
+				    "%s", ws_err(&ws)->msg);
 				break;
 			}
 			w->res->damaged = true;
-			if ((rc = wr_comment(w, "skipped: %s", jrn_chain_err(c)->msg)) != 0)
+			if ((rc = wr_comment(w, "skipped: %s", ws_err(&ws)->msg)) != 0)
 				break;
-			if (bad + 1 == p->files.n)
+			if (ws.m == NULL && bad + 1 == p->files.n)
 				break;
-			jrn_chain_skip(c);
+			ws_skip(&ws);
 			continue;
 		}
-		fi = base + jrn_chain_index(c);
-		if (fi != cur) {
-			if ((rc = tx_abandon(w, started, UINT64_MAX)) != 0)
+		if (fi != cur && ws.m == NULL) {
+			/* one file after the other: a transaction ends with its file, maps are per file */
+			if ((rc = tx_abandon(w, started, SIZE_MAX, UINT64_MAX)) != 0)
 				break;
 			w->nmap = 0;
-			cur = fi;
 		}
+		cur = w->fi = fi;
 		pos.fi = fi;
 		pos.off = r.offset;
+		if (ws.m != NULL)
+			pos.ord++;
 		w->res->records++;
 		if (r.type == JRN_DBMAP) {
 			if ((rc = map_add(w, &r)) != 0)
@@ -643,13 +728,16 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 			continue;
 		}
 		if (rst_bound_past(stop, &r, pos)) {
-			rc = tx_abandon(w, started, r.offset);
+			rc = tx_abandon(w, started, fi, r.offset);
 			break;
 		}
 		if (!started && rst_bound_past(start, &r, pos))
 			started = true;
-		if (w->tx.active && !rst_tx_owns(w->tx.txid, &r) && (rc = tx_abandon(w, started, r.offset)) != 0)
+		if (w->tx.active && !rst_tx_owns(w->tx.txid, &r) && (rc = tx_abandon(w, started, fi, r.offset)) != 0)
 			break;
+		w->fi = fi;
+		if (w->tx.active && fi == w->tx.begin.fi)
+			w->tx.end_off = r.offset + r.len;
 		if (jrn_type_is_update(r.type)) {
 			if ((s = map_get(w, r.dbnum)) == NULL) {
 				if (p->jrn_errors == RST_ABORT) {
@@ -668,6 +756,7 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 					w->tx.active = true;
 					w->tx.txid = r.txid;
 					w->tx.begin = pos;
+					w->tx.end_off = r.offset + r.len;
 				}
 				continue;
 			}
@@ -687,6 +776,7 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 				w->tx.active = true;
 				w->tx.txid = r.txid;
 				w->tx.begin = pos;
+				w->tx.end_off = r.offset + r.len;
 			}
 			break;
 		case JRN_TCOMMIT:
@@ -702,8 +792,10 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 			w->tx.active = false;
 			break;
 		case JRN_MARKER:
-			if (started)
+			/* a cluster-wide marker is one copy in each member's journal, under one number */
+			if (started && (r.seq == 0 || r.seq != w->mark_seq))
 				rc = write_marker(w, &r);
+			w->mark_seq = r.seq;
 			break;
 		default:
 			break;
@@ -711,7 +803,7 @@ wr_stream(struct wr *w, const struct rst_bound *start, const struct rst_bound *s
 		if (rc != 0)
 			break;
 	}
-	jrn_chain_close(c);
+	ws_close(&ws);
 	return rc;
 }
 

@@ -1,11 +1,38 @@
 #!/bin/sh
 # demo.sh DIR - build the demo instance used by `make run`, unless DIR already
 # holds one: three databases, journals spanning several files, transactions,
-# kills, markers, an alternate journal directory.  JRNKIT_BIN names the
+# kills, markers, an alternate journal directory.  And, unless DIR/cluster
+# holds one, a demo cluster (cluster_demo below).  JRNKIT_BIN names the
 # directory of the programs.
 set -e
 dir=$1
 jk="${JRNKIT_BIN:?}/jrnkit -I $dir"
+
+# A 3-member cluster in DIR/cluster: members m0 m1 m2 writing one database
+# db/ at once (load --members), a cluster-wide marker, a backup by m0 (its
+# marker cluster-wide too), more writes; every member stops, and m0 and m1
+# begin a second session with writes of their own and another marker.
+# jrnresto -I DIR/cluster/m0 -c restores it (the CLUMENU).
+cluster_demo() {
+	c=$1
+	k=${JRNKIT_BIN}/jrnkit
+	echo "Building the demo cluster in $c"
+	mkdir -p "$c/backup"
+	$k cluster init "$c/clu" >/dev/null
+	for n in 0 1 2; do $k init --cluster "$c/clu" --csn $n "$c/m$n" >/dev/null; done
+	$k -I "$c/m0" db create "$c/db" >/dev/null
+	$k -I "$c/m0" -d "$c/db" load --members -n 3000 -t 10 -k 500 -g Orders >/dev/null
+	$k -I "$c/m1" mark --cluster 1 'end of day' >/dev/null
+	$k -I "$c/m0" backup --to "$c/backup" >/dev/null
+	$k -I "$c/m2" -d "$c/db" load --members -n 600 -t 5 -k 500 -g Orders --seed 2 >/dev/null
+	for n in 0 1 2; do $k -I "$c/m$n" stop >/dev/null; done
+	$k -I "$c/m0" start >/dev/null
+	$k -I "$c/m1" start >/dev/null
+	$k -I "$c/m0" -d "$c/db" load -n 500 -t 10 -k 200 -g Stock >/dev/null
+	$k -I "$c/m1" -d "$c/db" load -n 500 -t 0 -k 200 -g Stock --seed 3 >/dev/null
+	$k -I "$c/m0" mark --cluster 2 'second session' >/dev/null
+}
+[ -d "$dir/cluster" ] || [ ! -f "$dir/jrnkit.yaml" ] || cluster_demo "$dir/cluster"
 [ -f "$dir/jrnkit.yaml" ] && exit 0
 echo "Building the demo instance in $dir"
 $jk init "$dir" >/dev/null 2>&1 || ${JRNKIT_BIN}/jrnkit init "$dir" >/dev/null
@@ -48,3 +75,4 @@ $jk -d "$dir/db/acct" exec - <<'M'
 set ^Acct(1042,"last")="after the last switch"
 zkill ^Acct(1043,"note")
 M
+cluster_demo "$dir/cluster"

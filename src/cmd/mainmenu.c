@@ -233,6 +233,20 @@ act_restore(struct ui *ui, void *ctx)
 	return 0;
 }
 
+/* Item 10: the cluster journal restore menu (jrnresto -c). */
+static int
+act_cluster_restore(struct ui *ui, void *ctx)
+{
+	struct mm *m = ctx;
+	struct jk_err err;
+	int rc, code;
+
+	jk_err_clear(&err);
+	if ((rc = resto_clumenu(ui, m->inst, &code, &err)) < 0)
+		say_err(ui, &err, rc);
+	return 0;
+}
+
 /*
  * jrndump is a program of its own (ncurses on a terminal): run it with our
  * terminal and stdin, and wait.  On a terminal nothing is lost.  From a
@@ -329,15 +343,15 @@ cond_encryption(void *ctx)
 	return false;
 }
 
-/*
- * Cluster restore (jrnresto -c) is a later issue; when it exists this is
- * "the instance is a cluster member" (csn >= 0 in jrnkit.yaml).
- */
+/* Item 10 (jrnresto -c): the instance is a cluster member (its settings name a cluster). */
 static bool
 cond_cluster_member(void *ctx)
 {
-	(void)ctx;
-	return false;
+	struct mm *m = ctx;
+	struct inst_conf conf;
+	struct jk_err err;
+
+	return inst_conf_load(m->inst, &conf, &err) == 0 && conf.cluster_dir[0] != '\0';
 }
 
 /*
@@ -445,7 +459,7 @@ static const struct menu_action main_actions[] = {
 	{ "options", act_options },
 	{ "encryption", act_unavailable },
 	{ "status", act_status },
-	{ "cluster_restore", act_unavailable },
+	{ "cluster_restore", act_cluster_restore },
 	{ "rollback", act_rollback },
 	{ NULL, NULL },
 };
