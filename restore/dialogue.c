@@ -81,16 +81,6 @@ var(void *ctx, const char *name)
 	return NULL;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int
 strv_push(char ***v, size_t *n, const char *s)
 {

@@ -119,3 +119,15 @@ buf_add_json(struct buf *b, const char *s)
 	}
 	return rc != 0 ? rc : buf_addc(b, '"');
 }
+
+void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

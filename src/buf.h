@@ -37,4 +37,7 @@ int buf_addf(struct buf *b, const char *fmt, ...)
 /* The data as a C string ("" when empty); borrowed. */
 const char *buf_str(const struct buf *b);
 
+/* Free v[0..n) and v: a vector of owned strings (NULL v is nothing). */
+void strv_free(char **v, size_t n);
+
 #endif

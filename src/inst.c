@@ -986,13 +986,7 @@ inst_create(const char *dir, struct jk_err *err)
 void
 inst_log_free(char **paths, size_t n)
 {
-	size_t i;
-
-	if (paths == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
+	strv_free(paths, n);
 }
 
 int

@@ -225,16 +225,6 @@ rst_result_init(struct rst_result *r)
 	r->why = "";
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 rst_result_release(struct rst_result *r)
 {

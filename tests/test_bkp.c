@@ -405,16 +405,6 @@ age(const char *path, int days)
 }
 
 static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 test_purge_keeps_what_recovery_needs(void **state)
 {
 	struct bkp_purge_opts o = { -1, -1, false };
