@@ -52,27 +52,38 @@ jsel_file_release(struct jsel_file *f)
 	f->ndbs = 0;
 }
 
+/* Make room for database number dbnum.  0 or JK_ENOMEM. */
+static int
+file_room(struct jsel_file *f, uint32_t dbnum)
+{
+	char **v;
+	uint32_t n;
+
+	if (dbnum < f->ndbs)
+		return 0;
+	n = dbnum + 8;
+	if ((v = realloc(f->dbs, n * sizeof *v)) == NULL)
+		return JK_ENOMEM;
+	memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
+	f->dbs = v;
+	if ((v = realloc(f->xrefs, n * sizeof *v)) == NULL)
+		return JK_ENOMEM;
+	memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
+	f->xrefs = v;
+	f->ndbs = n;
+	return 0;
+}
+
 int
 jsel_file_note(struct jsel_file *f, const struct jrn_rec *r)
 {
 	struct buf x = BUF_INIT;
-	char **v, *p;
-	uint32_t n;
+	char *p;
 
 	if (r->type != JRN_DBMAP || r->dbnum == 0)
 		return 0;
-	if (r->dbnum >= f->ndbs) {
-		n = r->dbnum + 8;
-		if ((v = realloc(f->dbs, n * sizeof *v)) == NULL)
-			return JK_ENOMEM;
-		memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
-		f->dbs = v;
-		if ((v = realloc(f->xrefs, n * sizeof *v)) == NULL)
-			return JK_ENOMEM;
-		memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
-		f->xrefs = v;
-		f->ndbs = n;
-	}
+	if (file_room(f, r->dbnum) != 0)
+		return JK_ENOMEM;
 	if ((p = strndup((const char *)r->val, r->vallen)) == NULL)
 		return JK_ENOMEM;
 	if (buf_adds(&x, "^[") != 0 || zwr_format_value_quoted(&x, r->val, r->vallen) != 0 ||
@@ -92,6 +103,32 @@ const char *
 jsel_file_db(const struct jsel_file *f, uint32_t n)
 {
 	return n < f->ndbs ? f->dbs[n] : NULL;
+}
+
+int
+jsel_file_overlay(struct jsel_file *dst, const struct jsel_file *src)
+{
+	char *d, *x;
+	uint32_t n;
+
+	for (n = 0; n < src->ndbs; n++) {
+		if (src->dbs[n] == NULL)
+			continue;
+		if (file_room(dst, n) != 0)
+			return JK_ENOMEM;
+		d = strdup(src->dbs[n]);
+		x = strdup(src->xrefs[n]);
+		if (d == NULL || x == NULL) {
+			free(d);
+			free(x);
+			return JK_ENOMEM;
+		}
+		free(dst->dbs[n]);
+		free(dst->xrefs[n]);
+		dst->dbs[n] = d;
+		dst->xrefs[n] = x;
+	}
+	return 0;
 }
 
 /* ---- the filter ----------------------------------------------------------------- */
@@ -640,6 +677,26 @@ jsel_match(struct jsel *s, const struct jsel_file *f, const struct jrn_rec *r)
 			return false;
 	}
 	return true;
+}
+
+bool
+jsel_needs_dbmap(const struct jsel *s)
+{
+	return s->ndirs > 0;
+}
+
+void
+jsel_view(struct jsel *t, const struct jsel *s)
+{
+	*t = *s;
+	buf_init(&t->scratch);
+}
+
+void
+jsel_view_release(struct jsel *t)
+{
+	buf_release(&t->scratch);
+	memset(t, 0, sizeof *t);
 }
 
 /* ---- describing records ---------------------------------------------------------- */
@@ -1227,6 +1284,7 @@ jsel_stats_release(struct jsel_stats *st)
 	table_release(&st->globals);
 	table_release(&st->dbs);
 	table_release(&st->pids);
+	table_release(&st->undef);
 	memset(st, 0, sizeof *st);
 }
 
@@ -1327,9 +1385,11 @@ jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jr
 	if (st->last_db == NULL || st->last_file != f || st->last_dbnum != r->dbnum ||
 	    r->type == JRN_DBMAP) {
 		d = r->dbnum != 0 ? jsel_file_db(f, r->dbnum) : NULL;
-		if (d == NULL)
-			d = "";
-		if ((c = table_get(&st->dbs, d, strlen(d))) == NULL)
+		if (d == NULL && r->dbnum != 0 && st->defer)
+			c = table_get(&st->undef, &r->dbnum, sizeof r->dbnum);
+		else
+			c = d != NULL ? table_get(&st->dbs, d, strlen(d)) : table_get(&st->dbs, "", 0);
+		if (c == NULL)
 			return JK_ENOMEM;
 		st->last_db = c;
 		st->last_file = f;
@@ -1348,6 +1408,63 @@ jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jr
 	st->last_pid->records++;
 	st->last_pid->bytes += r->len;
 	return 0;
+}
+
+void
+jsel_stats_defer_dbs(struct jsel_stats *st)
+{
+	st->defer = true;
+}
+
+/* Add a row's counts to the row of name in t. */
+static int
+table_add(struct jsel_table *t, const void *name, size_t n, const struct jsel_count *from)
+{
+	struct jsel_count *c = table_get(t, name, n);
+
+	if (c == NULL)
+		return JK_ENOMEM;
+	c->records += from->records;
+	c->bytes += from->bytes;
+	return 0;
+}
+
+int
+jsel_stats_merge(struct jsel_stats *dst, const struct jsel_stats *src, const struct jsel_file *before)
+{
+	const struct jsel_table *ts[3] = { &src->globals, &src->dbs, &src->pids };
+	struct jsel_table *td[3] = { &dst->globals, &dst->dbs, &dst->pids };
+	const struct jsel_count *c;
+	const char *d;
+	uint32_t num;
+	size_t i, k;
+	int t, rc = 0;
+
+	/* rows move as the tables grow: the fast path starts again */
+	dst->last_global = dst->last_pid = dst->last_db = NULL;
+	dst->last_file = NULL;
+	dst->records += src->records;
+	dst->bytes += src->bytes;
+	dst->files += src->files;
+	for (t = 0; t < 256; t++) {
+		dst->type_records[t] += src->type_records[t];
+		dst->type_bytes[t] += src->type_bytes[t];
+	}
+	for (k = 0; k < 3; k++)
+		for (i = 0; rc == 0 && i < ts[k]->cap; i++)
+			if ((c = &ts[k]->v[i])->name != NULL)
+				rc = table_add(td[k], c->name, c->nlen, c);
+	for (i = 0; rc == 0 && i < src->undef.cap; i++) {
+		if ((c = &src->undef.v[i])->name == NULL)
+			continue;
+		memcpy(&num, c->name, sizeof num);
+		d = before != NULL ? jsel_file_db(before, num) : NULL;
+		if (d == NULL && dst->defer)
+			rc = table_add(&dst->undef, c->name, c->nlen, c);
+		else
+			rc = d != NULL ? table_add(&dst->dbs, d, strlen(d), c) : table_add(&dst->dbs, "", 0, c);
+	}
+	return rc;
 }
 
 /* Rows of a table, sorted by name (pids by number); owned array of borrowed rows. */
