@@ -22,11 +22,22 @@
 
 /* ---- files ------------------------------------------------------------------ */
 
+/* path and the name the text lines give it (without its directory: the same on every line, and long). */
+static void
+file_path(struct jsel_file *f, const char *path)
+{
+	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+
+	f->path = path;
+	f->name = slash != NULL ? slash + 1 : path != NULL ? path : "";
+	f->namelen = strlen(f->name);
+}
+
 void
 jsel_file_init(struct jsel_file *f, const char *path)
 {
 	memset(f, 0, sizeof *f);
-	f->path = path;
+	file_path(f, path);
 }
 
 void
@@ -39,7 +50,7 @@ jsel_file_reset(struct jsel_file *f, const char *path)
 		free(f->xrefs[i]);
 		f->dbs[i] = f->xrefs[i] = NULL;
 	}
-	f->path = path;
+	file_path(f, path);
 }
 
 void
@@ -48,7 +59,9 @@ jsel_file_release(struct jsel_file *f)
 	jsel_file_reset(f, NULL);
 	free(f->dbs);
 	free(f->xrefs);
+	free(f->xlens);
 	f->dbs = f->xrefs = NULL;
+	f->xlens = NULL;
 	f->ndbs = 0;
 }
 
@@ -56,6 +69,7 @@ jsel_file_release(struct jsel_file *f)
 static int
 file_room(struct jsel_file *f, uint32_t dbnum)
 {
+	size_t *l;
 	char **v;
 	uint32_t n;
 
@@ -70,6 +84,10 @@ file_room(struct jsel_file *f, uint32_t dbnum)
 		return JK_ENOMEM;
 	memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
 	f->xrefs = v;
+	if ((l = realloc(f->xlens, n * sizeof *l)) == NULL)
+		return JK_ENOMEM;
+	memset(l + f->ndbs, 0, (n - f->ndbs) * sizeof *l);
+	f->xlens = l;
 	f->ndbs = n;
 	return 0;
 }
@@ -96,6 +114,7 @@ jsel_file_note(struct jsel_file *f, const struct jrn_rec *r)
 	free(f->xrefs[r->dbnum]);
 	f->dbs[r->dbnum] = p;
 	f->xrefs[r->dbnum] = (char *)x.data;	/* the buffer's storage, handed over */
+	f->xlens[r->dbnum] = x.len;
 	return 0;
 }
 
@@ -127,6 +146,7 @@ jsel_file_overlay(struct jsel_file *dst, const struct jsel_file *src)
 		free(dst->xrefs[n]);
 		dst->dbs[n] = d;
 		dst->xrefs[n] = x;
+		dst->xlens[n] = src->xlens[n];
 	}
 	return 0;
 }
@@ -918,6 +938,7 @@ jsel_fmt_init(struct jsel_fmt *fm, bool json)
 	fm->json = json;
 	fm->sec = -1;
 	fm->tbuf[0] = '\0';
+	fm->pidlen = fm->txlen = 0;
 }
 
 /* "YYYY-MM-DD HH:MM:SS" of the record's second, from the cache when it is the same second. */
@@ -941,11 +962,12 @@ static int
 add_xref(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
 {
 	const char *x = r->dbnum < f->ndbs ? f->xrefs[r->dbnum] : NULL;
-	size_t n;
+	size_t n = x != NULL ? f->xlens[r->dbnum] : 0;
 
-	if (x == NULL)
+	if (x == NULL) {
 		x = "^[\"?\"]";
-	n = strlen(x);
+		n = strlen(x);
+	}
 	if (buf_grow(out, n) != 0)
 		return JK_ENOMEM;
 	memcpy(out->data + out->len, x, n);
@@ -1200,32 +1222,33 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 	else {
 		uint8_t *q;
 
-		const char *name = f->path != NULL ? f->path : "", *slash = strrchr(name, '/');
-
 		jsel_op(r, op);
-		/* the file's name: its directory is the same on every line, and long */
-		if (slash != NULL)
-			name = slash + 1;
-		pl = strlen(name);
+		pl = f->namelen;
 		/*
 		 * Room for the line as it mostly is, so the pieces below seldom
 		 * grow the buffer: the fixed part in place (name, numbers, time,
-		 * op: at most pl + 128 bytes), then a reference and values in ZWR
-		 * form (a byte takes at most 5 there, as ",255)").
+		 * op: at most pl + 160 bytes, the cached texts copied whole),
+		 * then a reference and values in ZWR form (a byte takes at most
+		 * 5 there, as ",255)").
 		 */
 		if ((rc = buf_grow(out, pl + 256 + 5 * ((size_t)r->keylen + r->vallen + r->oldlen +
 		    r->inclen))) != 0)
 			goto out;
 		q = out->data + out->len;
-		memcpy(q, name, pl);
+		memcpy(q, f->name, pl);
 		q += pl;
 		*q++ = ' ';
 		q = put_u64(q, r->offset);
 		*q++ = ' ';
 		memcpy(q, fmt_sec(fm, r->time_us), 19);
 		q = put_frac(q + 19, r->time_us);
-		memcpy(q, " pid=", 5);
-		q = put_u64(q + 5, r->pid);
+		if (fm->pidlen == 0 || fm->pid != r->pid) {
+			memcpy(fm->pidtext, " pid=", 5);
+			fm->pidlen = (uint8_t)(put_u64((uint8_t *)fm->pidtext + 5, r->pid) - (uint8_t *)fm->pidtext);
+			fm->pid = r->pid;
+		}
+		memcpy(q, fm->pidtext, sizeof fm->pidtext);	/* a fixed size: one move; the room is there */
+		q += fm->pidlen;
 		memcpy(q, " op=", 4);
 		q += 4;
 		for (pl = 0; op[pl] != '\0'; pl++)
@@ -1233,8 +1256,14 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 		memcpy(q, " len=", 5);
 		q = put_u64(q + 5, r->len);
 		if (r->txid != 0) {
-			memcpy(q, " tx=", 4);
-			q = put_u64(q + 4, r->txid);
+			if (fm->txlen == 0 || fm->txid != r->txid) {
+				memcpy(fm->txtext, " tx=", 4);
+				fm->txlen = (uint8_t)(put_u64((uint8_t *)fm->txtext + 4, r->txid) -
+				    (uint8_t *)fm->txtext);
+				fm->txid = r->txid;
+			}
+			memcpy(q, fm->txtext, sizeof fm->txtext);
+			q += fm->txlen;
 		}
 		if (r->seq != 0) {
 			memcpy(q, " seq=", 5);

@@ -32,8 +32,11 @@
 
 struct jsel_file {
 	const char *path;	/* borrowed: the file, as the output names it */
+	const char *name;	/* path without its directory ("" for none); in path */
+	size_t namelen;
 	char **dbs;		/* dbnum -> canonical directory (owned), NULL when not defined */
 	char **xrefs;		/* dbnum -> ^["directory"] as the text lines start a reference (owned) */
+	size_t *xlens;		/* ... and its length */
 	uint32_t ndbs;
 };
 
@@ -181,12 +184,19 @@ int jsel_gv(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
  * for sets; ^["DIR"]REF [removed=N] for kills; level=N [updates=N] for
  * transactions; id=N seq=N prev=N text=ZWR for markers; ... (jrndump(8)).
  * JSON: one object a line with the same fields (jrndump(8)).  The caller
- * keeps fm between records: it caches the time of the last second.
+ * keeps fm between records: it caches the time of the last second and
+ * the text of the last process and transaction ids.
  */
 struct jsel_fmt {
 	bool json;
 	int64_t sec;		/* the second tbuf holds, -1 none */
 	char tbuf[24];
+	/* the text of the last process id and transaction id (runs of records share them) */
+	uint32_t pid;		/* pidtext: " pid=N" (pidlen 0: none yet) */
+	uint8_t pidlen, txlen;
+	uint64_t txid;		/* txtext: " tx=N" (txlen 0: none yet) */
+	char pidtext[16];
+	char txtext[24];
 };
 void jsel_fmt_init(struct jsel_fmt *fm, bool json);
 int jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f,
