@@ -1380,6 +1380,20 @@ table_get(struct jsel_table *t, const void *name, size_t n)
 	return c;
 }
 
+/* a == b for n bytes: global names are short, and a loop beats a call of memcmp on them */
+static inline bool
+same_name(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 int
 jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jrn_rec *r)
 {
@@ -1395,7 +1409,7 @@ jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jr
 	/* globals: updates by name; everything else in one row */
 	if (r->key != NULL && gref_key_name(r->key, r->keylen, &name, &n) == 0) {
 		c = st->last_global;
-		if (c == NULL || c->nlen != n || memcmp(c->name, name, n) != 0) {
+		if (c == NULL || c->nlen != n || !same_name(c->name, name, n)) {
 			if ((c = st->last_global = table_get(&st->globals, name, n)) == NULL)
 				return JK_ENOMEM;
 		}
