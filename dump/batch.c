@@ -289,28 +289,218 @@ batch_select(struct jsel *sel, char *const *files, size_t n, bool json, int fd, 
 
 /* ---- --stats ----------------------------------------------------------------------- */
 
+/*
+ * --stats is bound by reading records (decoding and checksums), so a large
+ * file is read in ranges, one thread each, every range with its own reader
+ * and counters, added up at the end:
+ *
+ *	range 0: reader 0 from the first record up to b1, counting into the total
+ *	range j: reader j put at size*j/k (jrn_reader_seek finds the next record
+ *	         by its checksum: bj), up to b(j+1) (the last: the file's end),
+ *	         counting into its own counters
+ *
+ * The result is the one of reading in order, damage included:
+ *
+ *   - A database number names what the last DBMAP before the record
+ *     defined, in whatever range that was: range j counts the records of
+ *     numbers it has not defined itself under the number
+ *     (jsel_stats_defer_dbs), and they are named at the merge from what
+ *     ranges 0..j-1 defined (jsel_file_overlay in range order).
+ *   - bj is a record boundary of the file only when reader j-1, reading
+ *     record after record from the start of its range, stops exactly there.
+ *     A record can hold bytes that pass for a record (a value that is a
+ *     journal record): then reader j-1 steps over bj, and it reads on to
+ *     the file's end on its own while ranges j.. are thrown away.
+ *   - Damage: ranges are taken in order; the first that met damage ends
+ *     the file: its counts up to the damage are kept, its reader's message
+ *     is the one reported (a reader judges torn tail or damage from the
+ *     bytes at and after the offset alone, so the message is the one a
+ *     single reader gives), and later ranges are thrown away.  So the
+ *     counts are those of the valid prefix and the damage reported is the
+ *     first in file order.
+ *
+ * A filter on directories (dir=) needs every DBMAP before a record to
+ * match it: such a file is read on one thread.  Small files too (SPLIT_MIN)
+ * unless the threads were asked for (--threads).  ^C stops every range at
+ * its next record; the counts are then partial, as they are in order.
+ */
+#define SPLIT_MIN	(8ull << 20)
+#define MAX_THREADS	16
+
+struct range {
+	struct jrn_reader *rd;
+	uint64_t end;		/* stop at this offset; UINT64_MAX: the file's end */
+	struct jsel view;	/* the filter, with this thread's scratch */
+	struct jsel_file jf;	/* the databases this range defined */
+	struct jsel_stats *st;	/* range 0: the total; others: own */
+	struct jsel_stats own;
+	int rc;			/* range_read's */
+	pthread_t th;
+	bool started;
+};
+
+#define RANGE_END	1	/* read to the file's end */
+#define RANGE_STOP	2	/* interrupted */
+
+/* Read g's records up to g->end: 0 there, RANGE_END, RANGE_STOP, or a reader's error or JK_ENOMEM. */
 static int
-stats_each(struct walk *w, const struct jsel_file *f, const struct jrn_rec *r)
+range_read(struct range *g)
 {
-	return jsel_stats_add(w->ctx, f, r);
+	struct jrn_rec r;
+	int rc;
+
+	while (jrn_reader_tell(g->rd) < g->end) {
+		if ((rc = jrn_reader_next(g->rd, &r)) != 0)
+			return rc > 0 ? RANGE_END : rc;
+		if (jsel_file_note(&g->jf, &r) != 0)
+			return JK_ENOMEM;
+		if (jsel_match(&g->view, &g->jf, &r) && jsel_stats_add(g->st, &g->jf, &r) != 0)
+			return JK_ENOMEM;
+		if (browse_stop)
+			return RANGE_STOP;
+	}
+	return 0;
 }
 
-static void
-stats_file(struct walk *w)
+static void *
+range_main(void *arg)
 {
-	jsel_stats_file(w->ctx);
+	struct range *g = arg;
+
+	g->rc = range_read(g);
+	return NULL;
+}
+
+/* How many ranges to read path in (an open reader of it: rd). */
+static unsigned
+ranges_for(const struct jsel *sel, struct jrn_reader *rd, unsigned threads)
+{
+	long n;
+
+	if (jsel_needs_dbmap(sel))
+		return 1;
+	if (threads != 0)
+		return threads;
+	if (jrn_reader_size(rd) < SPLIT_MIN)
+		return 1;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+}
+
+/*
+ * Count the records of one file into st (an exit code as walk_files
+ * gives; *fatal: stop reading the other files).
+ */
+static int
+stats_one(struct jsel *sel, const char *path, struct jsel_stats *st, unsigned threads, bool *fatal)
+{
+	struct range g[MAX_THREADS];
+	struct jrn_reader *rd;
+	struct jsel_file acc;
+	struct jk_err err;
+	sigset_t all, old;
+	uint64_t size;
+	unsigned k, j, n;
+	int ex = DUMP_EXIT_OK;
+
+	jk_err_clear(&err);
+	if (jrn_reader_open(path, &rd, &err) != 0) {
+		dump_warn("%s", err.msg);
+		return DUMP_EXIT_ERR;
+	}
+	jsel_stats_file(st);
+	size = jrn_reader_size(rd);
+	k = ranges_for(sel, rd, threads);
+	memset(g, 0, sizeof g);
+	g[0].rd = rd;
+	g[0].st = st;
+	/* the boundaries: a range whose reader cannot be had is not made */
+	for (n = 1; n < k; n++) {
+		if (jrn_reader_open(path, &g[n].rd, &err) != 0)
+			break;
+		jrn_reader_seek(g[n].rd, size / k * n);
+		g[n - 1].end = jrn_reader_tell(g[n].rd);
+		jsel_stats_init(&g[n].own);
+		jsel_stats_defer_dbs(&g[n].own);
+		g[n].st = &g[n].own;
+	}
+	k = n;
+	g[k - 1].end = UINT64_MAX;
+	for (j = 0; j < k; j++) {
+		jsel_view(&g[j].view, sel);
+		jsel_file_init(&g[j].jf, path);
+	}
+	/* signals (^C sets browse_stop) go to the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (j = 1; j < k; j++)
+		g[j].started = pthread_create(&g[j].th, NULL, range_main, &g[j]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	g[0].rc = range_read(&g[0]);
+	for (j = 1; j < k; j++) {
+		if (g[j].started)
+			pthread_join(g[j].th, NULL);
+		else
+			g[j].rc = range_read(&g[j]);
+	}
+
+	/* in file order, as one reader would have read them */
+	jsel_file_init(&acc, path);
+	for (j = 0; j < k; j++) {
+		if (g[j].rc == 0 && j + 1 < k && jrn_reader_tell(g[j].rd) != g[j].end) {
+			/* bj+1 was inside a record: this reader reads on alone */
+			g[j].end = UINT64_MAX;
+			g[j].rc = range_read(&g[j]);
+		}
+		if ((j > 0 && jsel_stats_merge(st, g[j].st, &acc) != 0) ||
+		    (j + 1 < k && jsel_file_overlay(&acc, &g[j].jf) != 0))
+			g[j].rc = JK_ENOMEM;
+		if (g[j].rc == JK_ETORN || g[j].rc == JK_ECORRUPT) {
+			dump_warn("%s", jrn_reader_err(g[j].rd)->msg);
+			ex = DUMP_EXIT_DAMAGED;
+			break;
+		}
+		if (g[j].rc < 0) {
+			if (g[j].rc == JK_ENOMEM)
+				dump_warn("out of memory reading %s", path);
+			ex = DUMP_EXIT_ERR;
+			*fatal = true;
+			break;
+		}
+		if (g[j].rc != 0)
+			break;	/* the file's end, or ^C */
+	}
+	jsel_file_release(&acc);
+	for (j = 0; j < k; j++) {
+		jsel_file_release(&g[j].jf);
+		jsel_view_release(&g[j].view);
+		if (j > 0)
+			jsel_stats_release(&g[j].own);
+		jrn_reader_close(g[j].rd);
+	}
+	return ex;
 }
 
 int
-batch_stats(struct jsel *sel, char *const *files, size_t n, bool json, int fd, const char *name)
+batch_stats(struct jsel *sel, char *const *files, size_t n, bool json, unsigned threads, int fd,
+    const char *name)
 {
 	struct jsel_stats st;
-	struct walk w = { sel, stats_each, stats_file, &st };
 	struct buf out = BUF_INIT;
-	int ex;
+	bool fatal = false;
+	size_t i;
+	int ex = DUMP_EXIT_OK, r;
 
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
 	jsel_stats_init(&st);
-	ex = walk_files(&w, files, n);
+	for (i = 0; i < n && !browse_stop && !fatal; i++) {
+		r = stats_one(sel, files[i], &st, threads, &fatal);
+		if (r == DUMP_EXIT_ERR || (r == DUMP_EXIT_DAMAGED && ex == DUMP_EXIT_OK))
+			ex = r;
+	}
+	if (browse_stop && ex == DUMP_EXIT_OK)
+		ex = DUMP_EXIT_INTERRUPTED;
 	if (jsel_stats_format(&st, &out, json) != 0) {
 		dump_warn("out of memory");
 		ex = DUMP_EXIT_ERR;

@@ -81,8 +81,13 @@ void dump_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct jsel;
 /* One line a record the filter passes, to fd (name for messages).  An exit code. */
 int batch_select(struct jsel *sel, char *const *files, size_t n, bool json, int fd, const char *name);
-/* The counts of the records the filter passes, to fd.  An exit code. */
-int batch_stats(struct jsel *sel, char *const *files, size_t n, bool json, int fd, const char *name);
+/*
+ * The counts of the records the filter passes, to fd.  threads: ranges a
+ * file is read in, each on a thread (0: one a core, at most 4, for files
+ * of 8 MB or more; 1: in order).  An exit code.
+ */
+int batch_stats(struct jsel *sel, char *const *files, size_t n, bool json, unsigned threads, int fd,
+    const char *name);
 /* Check every file; a summary each on stdout, damage on stderr.  An exit code. */
 int batch_verify(char *const *files, size_t n, bool json);
 

@@ -22,11 +22,22 @@
 
 /* ---- files ------------------------------------------------------------------ */
 
+/* path and the name the text lines give it (without its directory: the same on every line, and long). */
+static void
+file_path(struct jsel_file *f, const char *path)
+{
+	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+
+	f->path = path;
+	f->name = slash != NULL ? slash + 1 : path != NULL ? path : "";
+	f->namelen = strlen(f->name);
+}
+
 void
 jsel_file_init(struct jsel_file *f, const char *path)
 {
 	memset(f, 0, sizeof *f);
-	f->path = path;
+	file_path(f, path);
 }
 
 void
@@ -39,7 +50,7 @@ jsel_file_reset(struct jsel_file *f, const char *path)
 		free(f->xrefs[i]);
 		f->dbs[i] = f->xrefs[i] = NULL;
 	}
-	f->path = path;
+	file_path(f, path);
 }
 
 void
@@ -48,31 +59,49 @@ jsel_file_release(struct jsel_file *f)
 	jsel_file_reset(f, NULL);
 	free(f->dbs);
 	free(f->xrefs);
+	free(f->xlens);
 	f->dbs = f->xrefs = NULL;
+	f->xlens = NULL;
 	f->ndbs = 0;
+}
+
+/* Make room for database number dbnum.  0 or JK_ENOMEM. */
+static int
+file_room(struct jsel_file *f, uint32_t dbnum)
+{
+	size_t *l;
+	char **v;
+	uint32_t n;
+
+	if (dbnum < f->ndbs)
+		return 0;
+	n = dbnum + 8;
+	if ((v = realloc(f->dbs, n * sizeof *v)) == NULL)
+		return JK_ENOMEM;
+	memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
+	f->dbs = v;
+	if ((v = realloc(f->xrefs, n * sizeof *v)) == NULL)
+		return JK_ENOMEM;
+	memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
+	f->xrefs = v;
+	if ((l = realloc(f->xlens, n * sizeof *l)) == NULL)
+		return JK_ENOMEM;
+	memset(l + f->ndbs, 0, (n - f->ndbs) * sizeof *l);
+	f->xlens = l;
+	f->ndbs = n;
+	return 0;
 }
 
 int
 jsel_file_note(struct jsel_file *f, const struct jrn_rec *r)
 {
 	struct buf x = BUF_INIT;
-	char **v, *p;
-	uint32_t n;
+	char *p;
 
 	if (r->type != JRN_DBMAP || r->dbnum == 0)
 		return 0;
-	if (r->dbnum >= f->ndbs) {
-		n = r->dbnum + 8;
-		if ((v = realloc(f->dbs, n * sizeof *v)) == NULL)
-			return JK_ENOMEM;
-		memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
-		f->dbs = v;
-		if ((v = realloc(f->xrefs, n * sizeof *v)) == NULL)
-			return JK_ENOMEM;
-		memset(v + f->ndbs, 0, (n - f->ndbs) * sizeof *v);
-		f->xrefs = v;
-		f->ndbs = n;
-	}
+	if (file_room(f, r->dbnum) != 0)
+		return JK_ENOMEM;
 	if ((p = strndup((const char *)r->val, r->vallen)) == NULL)
 		return JK_ENOMEM;
 	if (buf_adds(&x, "^[") != 0 || zwr_format_value_quoted(&x, r->val, r->vallen) != 0 ||
@@ -85,6 +114,7 @@ jsel_file_note(struct jsel_file *f, const struct jrn_rec *r)
 	free(f->xrefs[r->dbnum]);
 	f->dbs[r->dbnum] = p;
 	f->xrefs[r->dbnum] = (char *)x.data;	/* the buffer's storage, handed over */
+	f->xlens[r->dbnum] = x.len;
 	return 0;
 }
 
@@ -92,6 +122,33 @@ const char *
 jsel_file_db(const struct jsel_file *f, uint32_t n)
 {
 	return n < f->ndbs ? f->dbs[n] : NULL;
+}
+
+int
+jsel_file_overlay(struct jsel_file *dst, const struct jsel_file *src)
+{
+	char *d, *x;
+	uint32_t n;
+
+	for (n = 0; n < src->ndbs; n++) {
+		if (src->dbs[n] == NULL)
+			continue;
+		if (file_room(dst, n) != 0)
+			return JK_ENOMEM;
+		d = strdup(src->dbs[n]);
+		x = strdup(src->xrefs[n]);
+		if (d == NULL || x == NULL) {
+			free(d);
+			free(x);
+			return JK_ENOMEM;
+		}
+		free(dst->dbs[n]);
+		free(dst->xrefs[n]);
+		dst->dbs[n] = d;
+		dst->xrefs[n] = x;
+		dst->xlens[n] = src->xlens[n];
+	}
+	return 0;
 }
 
 /* ---- the filter ----------------------------------------------------------------- */
@@ -642,6 +699,26 @@ jsel_match(struct jsel *s, const struct jsel_file *f, const struct jrn_rec *r)
 	return true;
 }
 
+bool
+jsel_needs_dbmap(const struct jsel *s)
+{
+	return s->ndirs > 0;
+}
+
+void
+jsel_view(struct jsel *t, const struct jsel *s)
+{
+	*t = *s;
+	buf_init(&t->scratch);
+}
+
+void
+jsel_view_release(struct jsel *t)
+{
+	buf_release(&t->scratch);
+	memset(t, 0, sizeof *t);
+}
+
 /* ---- describing records ---------------------------------------------------------- */
 
 void
@@ -861,6 +938,7 @@ jsel_fmt_init(struct jsel_fmt *fm, bool json)
 	fm->json = json;
 	fm->sec = -1;
 	fm->tbuf[0] = '\0';
+	fm->pidlen = fm->txlen = 0;
 }
 
 /* "YYYY-MM-DD HH:MM:SS" of the record's second, from the cache when it is the same second. */
@@ -884,11 +962,12 @@ static int
 add_xref(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
 {
 	const char *x = r->dbnum < f->ndbs ? f->xrefs[r->dbnum] : NULL;
-	size_t n;
+	size_t n = x != NULL ? f->xlens[r->dbnum] : 0;
 
-	if (x == NULL)
+	if (x == NULL) {
 		x = "^[\"?\"]";
-	n = strlen(x);
+		n = strlen(x);
+	}
 	if (buf_grow(out, n) != 0)
 		return JK_ENOMEM;
 	memcpy(out->data + out->len, x, n);
@@ -1143,32 +1222,33 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 	else {
 		uint8_t *q;
 
-		const char *name = f->path != NULL ? f->path : "", *slash = strrchr(name, '/');
-
 		jsel_op(r, op);
-		/* the file's name: its directory is the same on every line, and long */
-		if (slash != NULL)
-			name = slash + 1;
-		pl = strlen(name);
+		pl = f->namelen;
 		/*
 		 * Room for the line as it mostly is, so the pieces below seldom
 		 * grow the buffer: the fixed part in place (name, numbers, time,
-		 * op: at most pl + 128 bytes), then a reference and values in ZWR
-		 * form (a byte takes at most 5 there, as ",255)").
+		 * op: at most pl + 160 bytes, the cached texts copied whole),
+		 * then a reference and values in ZWR form (a byte takes at most
+		 * 5 there, as ",255)").
 		 */
 		if ((rc = buf_grow(out, pl + 256 + 5 * ((size_t)r->keylen + r->vallen + r->oldlen +
 		    r->inclen))) != 0)
 			goto out;
 		q = out->data + out->len;
-		memcpy(q, name, pl);
+		memcpy(q, f->name, pl);
 		q += pl;
 		*q++ = ' ';
 		q = put_u64(q, r->offset);
 		*q++ = ' ';
 		memcpy(q, fmt_sec(fm, r->time_us), 19);
 		q = put_frac(q + 19, r->time_us);
-		memcpy(q, " pid=", 5);
-		q = put_u64(q + 5, r->pid);
+		if (fm->pidlen == 0 || fm->pid != r->pid) {
+			memcpy(fm->pidtext, " pid=", 5);
+			fm->pidlen = (uint8_t)(put_u64((uint8_t *)fm->pidtext + 5, r->pid) - (uint8_t *)fm->pidtext);
+			fm->pid = r->pid;
+		}
+		memcpy(q, fm->pidtext, sizeof fm->pidtext);	/* a fixed size: one move; the room is there */
+		q += fm->pidlen;
 		memcpy(q, " op=", 4);
 		q += 4;
 		for (pl = 0; op[pl] != '\0'; pl++)
@@ -1176,8 +1256,14 @@ jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f, const
 		memcpy(q, " len=", 5);
 		q = put_u64(q + 5, r->len);
 		if (r->txid != 0) {
-			memcpy(q, " tx=", 4);
-			q = put_u64(q + 4, r->txid);
+			if (fm->txlen == 0 || fm->txid != r->txid) {
+				memcpy(fm->txtext, " tx=", 4);
+				fm->txlen = (uint8_t)(put_u64((uint8_t *)fm->txtext + 4, r->txid) -
+				    (uint8_t *)fm->txtext);
+				fm->txid = r->txid;
+			}
+			memcpy(q, fm->txtext, sizeof fm->txtext);
+			q += fm->txlen;
 		}
 		if (r->seq != 0) {
 			memcpy(q, " seq=", 5);
@@ -1227,6 +1313,7 @@ jsel_stats_release(struct jsel_stats *st)
 	table_release(&st->globals);
 	table_release(&st->dbs);
 	table_release(&st->pids);
+	table_release(&st->undef);
 	memset(st, 0, sizeof *st);
 }
 
@@ -1293,6 +1380,20 @@ table_get(struct jsel_table *t, const void *name, size_t n)
 	return c;
 }
 
+/* a == b for n bytes: global names are short, and a loop beats a call of memcmp on them */
+static inline bool
+same_name(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 int
 jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jrn_rec *r)
 {
@@ -1308,7 +1409,7 @@ jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jr
 	/* globals: updates by name; everything else in one row */
 	if (r->key != NULL && gref_key_name(r->key, r->keylen, &name, &n) == 0) {
 		c = st->last_global;
-		if (c == NULL || c->nlen != n || memcmp(c->name, name, n) != 0) {
+		if (c == NULL || c->nlen != n || !same_name(c->name, name, n)) {
 			if ((c = st->last_global = table_get(&st->globals, name, n)) == NULL)
 				return JK_ENOMEM;
 		}
@@ -1327,9 +1428,11 @@ jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jr
 	if (st->last_db == NULL || st->last_file != f || st->last_dbnum != r->dbnum ||
 	    r->type == JRN_DBMAP) {
 		d = r->dbnum != 0 ? jsel_file_db(f, r->dbnum) : NULL;
-		if (d == NULL)
-			d = "";
-		if ((c = table_get(&st->dbs, d, strlen(d))) == NULL)
+		if (d == NULL && r->dbnum != 0 && st->defer)
+			c = table_get(&st->undef, &r->dbnum, sizeof r->dbnum);
+		else
+			c = d != NULL ? table_get(&st->dbs, d, strlen(d)) : table_get(&st->dbs, "", 0);
+		if (c == NULL)
 			return JK_ENOMEM;
 		st->last_db = c;
 		st->last_file = f;
@@ -1348,6 +1451,63 @@ jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jr
 	st->last_pid->records++;
 	st->last_pid->bytes += r->len;
 	return 0;
+}
+
+void
+jsel_stats_defer_dbs(struct jsel_stats *st)
+{
+	st->defer = true;
+}
+
+/* Add a row's counts to the row of name in t. */
+static int
+table_add(struct jsel_table *t, const void *name, size_t n, const struct jsel_count *from)
+{
+	struct jsel_count *c = table_get(t, name, n);
+
+	if (c == NULL)
+		return JK_ENOMEM;
+	c->records += from->records;
+	c->bytes += from->bytes;
+	return 0;
+}
+
+int
+jsel_stats_merge(struct jsel_stats *dst, const struct jsel_stats *src, const struct jsel_file *before)
+{
+	const struct jsel_table *ts[3] = { &src->globals, &src->dbs, &src->pids };
+	struct jsel_table *td[3] = { &dst->globals, &dst->dbs, &dst->pids };
+	const struct jsel_count *c;
+	const char *d;
+	uint32_t num;
+	size_t i, k;
+	int t, rc = 0;
+
+	/* rows move as the tables grow: the fast path starts again */
+	dst->last_global = dst->last_pid = dst->last_db = NULL;
+	dst->last_file = NULL;
+	dst->records += src->records;
+	dst->bytes += src->bytes;
+	dst->files += src->files;
+	for (t = 0; t < 256; t++) {
+		dst->type_records[t] += src->type_records[t];
+		dst->type_bytes[t] += src->type_bytes[t];
+	}
+	for (k = 0; k < 3; k++)
+		for (i = 0; rc == 0 && i < ts[k]->cap; i++)
+			if ((c = &ts[k]->v[i])->name != NULL)
+				rc = table_add(td[k], c->name, c->nlen, c);
+	for (i = 0; rc == 0 && i < src->undef.cap; i++) {
+		if ((c = &src->undef.v[i])->name == NULL)
+			continue;
+		memcpy(&num, c->name, sizeof num);
+		d = before != NULL ? jsel_file_db(before, num) : NULL;
+		if (d == NULL && dst->defer)
+			rc = table_add(&dst->undef, c->name, c->nlen, c);
+		else
+			rc = d != NULL ? table_add(&dst->dbs, d, strlen(d), c) : table_add(&dst->dbs, "", 0, c);
+	}
+	return rc;
 }
 
 /* Rows of a table, sorted by name (pids by number); owned array of borrowed rows. */

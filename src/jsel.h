@@ -32,8 +32,11 @@
 
 struct jsel_file {
 	const char *path;	/* borrowed: the file, as the output names it */
+	const char *name;	/* path without its directory ("" for none); in path */
+	size_t namelen;
 	char **dbs;		/* dbnum -> canonical directory (owned), NULL when not defined */
 	char **xrefs;		/* dbnum -> ^["directory"] as the text lines start a reference (owned) */
+	size_t *xlens;		/* ... and its length */
 	uint32_t ndbs;
 };
 
@@ -45,6 +48,13 @@ void jsel_file_release(struct jsel_file *f);
 int jsel_file_note(struct jsel_file *f, const struct jrn_rec *r);
 /* The directory of database number n, or NULL when the file has not defined it (yet).  Borrowed. */
 const char *jsel_file_db(const struct jsel_file *f, uint32_t n);
+/*
+ * The numbers src defines, defined so in dst too (copied), the others of
+ * dst kept: dst, what a file defined up to some offset, becomes what it
+ * defined up to the end of src's range when src learnt from the records
+ * that follow it.  0 or JK_ENOMEM (dst then partly updated).
+ */
+int jsel_file_overlay(struct jsel_file *dst, const struct jsel_file *src);
 
 /* ---- the filter ----------------------------------------------------------- */
 
@@ -135,6 +145,20 @@ int jsel_parse_range(const char *text, uint64_t *lo, uint64_t *hi, struct jk_err
 
 /* Whether r (from the file f) passes the filter. */
 bool jsel_match(struct jsel *s, const struct jsel_file *f, const struct jrn_rec *r);
+/*
+ * Whether the filter asks what a database number names (dir=): then it
+ * needs every DBMAP record before a record, and cannot be matched on a
+ * range that starts in the middle of a file.
+ */
+bool jsel_needs_dbmap(const struct jsel *s);
+/*
+ * A filter for another thread: *t reads the conditions of s (borrowed: s
+ * stays unchanged and outlives t) and has a scratch buffer of its own,
+ * the only thing jsel_match writes.  Released with jsel_view_release,
+ * never jsel_release.
+ */
+void jsel_view(struct jsel *t, const struct jsel *s);
+void jsel_view_release(struct jsel *t);
 
 /* ---- describing records ---------------------------------------------------- */
 
@@ -160,12 +184,19 @@ int jsel_gv(struct buf *out, const struct jsel_file *f, const struct jrn_rec *r)
  * for sets; ^["DIR"]REF [removed=N] for kills; level=N [updates=N] for
  * transactions; id=N seq=N prev=N text=ZWR for markers; ... (jrndump(8)).
  * JSON: one object a line with the same fields (jrndump(8)).  The caller
- * keeps fm between records: it caches the time of the last second.
+ * keeps fm between records: it caches the time of the last second and
+ * the text of the last process and transaction ids.
  */
 struct jsel_fmt {
 	bool json;
 	int64_t sec;		/* the second tbuf holds, -1 none */
 	char tbuf[24];
+	/* the text of the last process id and transaction id (runs of records share them) */
+	uint32_t pid;		/* pidtext: " pid=N" (pidlen 0: none yet) */
+	uint8_t pidlen, txlen;
+	uint64_t txid;		/* txtext: " tx=N" (txlen 0: none yet) */
+	char pidtext[16];
+	char txtext[24];
 };
 void jsel_fmt_init(struct jsel_fmt *fm, bool json);
 int jsel_line(struct buf *out, struct jsel_fmt *fm, const struct jsel_file *f,
@@ -190,6 +221,9 @@ struct jsel_stats {
 	uint64_t records, bytes, files;
 	uint64_t type_records[256], type_bytes[256];
 	struct jsel_table globals, dbs, pids;
+	/* a range inside a file (jsel_stats_defer_dbs): rows by database number not yet defined */
+	bool defer;
+	struct jsel_table undef;
 	/* fast path: the last rows hit */
 	struct jsel_count *last_global, *last_pid, *last_db;
 	const struct jsel_file *last_file;
@@ -201,6 +235,22 @@ void jsel_stats_release(struct jsel_stats *st);
 /* Count r (from file f).  0 or JK_ENOMEM.  Call jsel_stats_file at each new file. */
 int jsel_stats_add(struct jsel_stats *st, const struct jsel_file *f, const struct jrn_rec *r);
 void jsel_stats_file(struct jsel_stats *st);
+/*
+ * Counting starts in the middle of a file (a range of it read by another
+ * thread): a record whose database number the range has not defined (yet)
+ * is counted under its number, for jsel_stats_merge to name from what the
+ * file defined before the range.
+ */
+void jsel_stats_defer_dbs(struct jsel_stats *st);
+/*
+ * Add the counts of src to dst.  When src counted a range inside a file
+ * (jsel_stats_defer_dbs), before is what the file defined before that
+ * range (the numbers src could not name are named from it; one it does
+ * not define either counts as no database, as it would have read in
+ * order).  0 or JK_ENOMEM (dst then partly added to).
+ */
+int jsel_stats_merge(struct jsel_stats *dst, const struct jsel_stats *src,
+    const struct jsel_file *before);
 /*
  * The counts by record type, database, global and process (each list
  * ending with a total equal to the records counted), as a table or as one

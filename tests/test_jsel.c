@@ -444,6 +444,118 @@ test_jsel_stats_totals_equal_records(void **state)
 	buf_release(&out);
 }
 
+/*
+ * Counting in ranges and merging gives what counting in order gives: a
+ * sequence where sets come before their database is defined, a number
+ * defined again with another directory, cut at every pair of points into
+ * three ranges (the later two counting under numbers what they cannot name).
+ */
+static void
+count_in_order(const struct jrn_rec *seq, size_t lo, size_t hi, struct jsel_file *f, struct jsel_stats *st)
+{
+	size_t i;
+
+	for (i = lo; i < hi; i++) {
+		assert_int_equal(jsel_file_note(f, &seq[i]), 0);
+		assert_int_equal(jsel_stats_add(st, f, &seq[i]), 0);
+	}
+}
+
+static void
+test_jsel_stats_ranges_merge_as_in_order(void **state)
+{
+	static const int order[] = { 2, 3, 0, 2, 3, 8, 1, 3, 4, 5, 6, 7, -1, 2, 3, 8, 9, 2, 0, 2, 8 };
+	struct jrn_rec seq[sizeof order / sizeof order[0]];
+	size_t n = sizeof order / sizeof order[0], a, b, j;
+	struct buf want = BUF_INIT, wantj = BUF_INIT, got = BUF_INIT;
+	struct jsel_stats all, part[3];
+	struct jsel_file f, pf[3], acc;
+	size_t cut[4];
+
+	(void)state;
+	for (j = 0; j < n; j++) {
+		if (order[j] >= 0) {
+			seq[j] = recs[order[j]];
+		} else {
+			seq[j] = recs[1];	/* number 1 defined again: /srv/db/tmp/ */
+			seq[j].dbnum = 1;
+		}
+	}
+	jsel_stats_init(&all);
+	jsel_stats_file(&all);
+	jsel_file_init(&f, "x");
+	count_in_order(seq, 0, n, &f, &all);
+	jsel_file_release(&f);
+	assert_int_equal(jsel_stats_format(&all, &want, false), 0);
+	assert_int_equal(jsel_stats_format(&all, &wantj, true), 0);
+	/* worked out by hand: sets before their number's DBMAP have no database; DBMAPs count under their own directory */
+	assert_non_null(strstr(buf_str(&want), "\n/srv/db/acct/                               6 "));
+	assert_non_null(strstr(buf_str(&want), "\n/srv/db/tmp/                                8 "));
+	assert_non_null(strstr(buf_str(&want), "\n(no database)                               7 "));
+	jsel_stats_release(&all);
+
+	for (a = 0; a <= n; a++)
+		for (b = a; b <= n; b++) {
+			cut[0] = 0, cut[1] = a, cut[2] = b, cut[3] = n;
+			for (j = 0; j < 3; j++) {
+				jsel_stats_init(&part[j]);
+				if (j > 0)
+					jsel_stats_defer_dbs(&part[j]);
+				jsel_file_init(&pf[j], "x");
+				count_in_order(seq, cut[j], cut[j + 1], &pf[j], &part[j]);
+			}
+			jsel_stats_file(&part[0]);
+			jsel_file_init(&acc, "x");
+			for (j = 0; j < 3; j++) {
+				if (j > 0)
+					assert_int_equal(jsel_stats_merge(&part[0], &part[j], &acc), 0);
+				assert_int_equal(jsel_file_overlay(&acc, &pf[j]), 0);
+			}
+			buf_reset(&got);
+			assert_int_equal(jsel_stats_format(&part[0], &got, false), 0);
+			if (strcmp(buf_str(&got), buf_str(&want)) != 0)
+				fail_msg("ranges 0-%zu-%zu-%zu:\n%s\nnot\n%s", a, b, n, buf_str(&got), buf_str(&want));
+			buf_reset(&got);
+			assert_int_equal(jsel_stats_format(&part[0], &got, true), 0);
+			assert_string_equal(buf_str(&got), buf_str(&wantj));
+			/* the directories known after the last range are those known in order */
+			assert_string_equal(jsel_file_db(&acc, 1), "/srv/db/acct/");
+			assert_string_equal(jsel_file_db(&acc, 2), "/srv/db/tmp/");
+			for (j = 0; j < 3; j++) {
+				jsel_stats_release(&part[j]);
+				jsel_file_release(&pf[j]);
+			}
+			jsel_file_release(&acc);
+		}
+	buf_release(&want);
+	buf_release(&wantj);
+	buf_release(&got);
+}
+
+/* A view of a filter matches as the filter does, with a scratch of its own. */
+static void
+test_jsel_view_matches_as_the_filter(void **state)
+{
+	struct jsel s, v;
+	struct jk_err e;
+	size_t i;
+
+	(void)state;
+	jsel_init(&s);
+	jk_err_clear(&e);
+	assert_int_equal(jsel_parse(&s, "contains=Acct( pid=200", &e), 0);
+	assert_false(jsel_needs_dbmap(&s));
+	jsel_view(&v, &s);
+	for (i = 0; i < NREC; i++)
+		assert_int_equal(jsel_match(&v, &jf, &recs[i]), jsel_match(&s, &jf, &recs[i]));
+	assert_true(jsel_match(&v, &jf, &recs[3]));
+	assert_ptr_not_equal(v.scratch.data, s.scratch.data);
+	jsel_view_release(&v);
+	assert_int_equal(jsel_parse(&s, "dir=/srv/db/tmp", &e), 0);
+	assert_true(jsel_needs_dbmap(&s));
+	jsel_release(&s);
+}
+
 int
 main(void)
 {
@@ -460,6 +572,8 @@ main(void)
 		cmocka_unit_test(test_jsel_gv_column),
 		cmocka_unit_test(test_jsel_text_numbers_at_every_width),
 		cmocka_unit_test(test_jsel_stats_totals_equal_records),
+		cmocka_unit_test(test_jsel_stats_ranges_merge_as_in_order),
+		cmocka_unit_test(test_jsel_view_matches_as_the_filter),
 	};
 
 	return cmocka_run_group_tests_name("jsel", tests, setup, teardown);

@@ -377,5 +377,112 @@ if wanted corrupt; then
 	done
 fi
 
+# ---- --stats on threads: each file read in ranges, a thread each, gives
+# what one reader gives, byte for byte, damage included (the first damage in
+# file order, the counts of the valid prefix): a file of more than 8 MB (split
+# without --threads on a machine of 2 cores or more) with a second database
+# mapped in the middle, whole, cut, and with a byte flipped in each range;
+# the small fixture file split in 3 with a byte flipped at every 29th offset
+# and cut at every 97th; and a file whose values are copies of a record, so
+# that the boundaries found by checksum are inside records ------------------
+if wanted stats-threads; then
+	echo "case stats-threads"
+	# cmp_stats FILE WHAT ARGS...: --threads 1 against the default and 2, 3, 4
+	cmp_stats() {
+		f=$1 what=$2
+		shift 2
+		"$bin/jrndump" --stats --threads 1 "$@" "$f" >"$base/o1" 2>"$base/e1"; r1=$?
+		for t in auto 2 3 4; do
+			if [ "$t" = auto ]; then
+				"$bin/jrndump" --stats "$@" "$f" >"$base/o2" 2>"$base/e2"; r2=$?
+			else
+				"$bin/jrndump" --stats --threads "$t" "$@" "$f" >"$base/o2" 2>"$base/e2"; r2=$?
+			fi
+			if [ "$r1" != "$r2" ] || ! cmp -s "$base/o1" "$base/o2" || ! cmp -s "$base/e1" "$base/e2"; then
+				bad "--stats $* ($what), threads $t: exit $r2 not $r1, or another output:"
+				diff "$base/o1" "$base/o2" | head -10 | sed 's/^/    /'
+				diff "$base/e1" "$base/e2" | head -4 | sed 's/^/    /'
+			fi
+		done
+		return "$r1"
+	}
+	# flip FILE OFFSET: the byte at OFFSET xor 1
+	flip() {
+		b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+		printf "\\$(printf %03o $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	}
+	L=$base/L
+	"$bin/jrnkit" init "$L/i" >/dev/null && "$bin/jrnkit" -I "$L/i" db create "$L/a" >/dev/null &&
+	    "$bin/jrnkit" -I "$L/i" db create "$L/b" >/dev/null || exit 1
+	"$bin/jrnkit" -I "$L/i" -d "$L/a" load -n 40000 -t 100 -k 1000 -v 40 --kill-every 1000 --seed 1 >/dev/null || exit 1
+	printf 'set ^Z(1)=1\n' | "$bin/jrnkit" -I "$L/i" -d "$L/b" exec - || exit 1
+	"$bin/jrnkit" -I "$L/i" -d "$L/a" load -n 30000 -t 100 -k 1000 -v 40 --seed 2 -g Q >/dev/null || exit 1
+	printf 'set ^Z(2)=1\n' | "$bin/jrnkit" -I "$L/i" -d "$L/b" exec - || exit 1
+	big=$(ls "$L/i/journal/"*)
+	size=$(stat -c %s "$big")
+	[ "$size" -gt 8500000 ] || bad "the large journal is $size bytes, not over 8 MB"
+	cmp_stats "$big" whole || bad "--stats of the large file: exit $?"
+	grep -q "^$L/b/  *3 " "$base/o1" || bad "--stats: $L/b/ is not 3 records: $(grep "^$L" "$base/o1")"
+	cmp_stats "$big" whole --json --op S,K
+	cmp_stats "$big" whole --dir "$L/b"
+	for cut in $((size / 4 + 13)) $((size / 2 + 1)) $((size * 3 / 4 - 7)) $((size - 5)); do
+		head -c "$cut" "$big" >"$base/L.001"
+		cmp_stats "$base/L.001" "cut at $cut"; rc=$?
+		[ "$rc" = 3 ] && grep -q "torn tail at offset" "$base/e1" || bad "--stats, cut at $cut: exit $rc $(cat "$base/e1")"
+	done
+	for off in 5000 $((size / 3 + 11)) $((size / 2 + 3)) $((size * 2 / 3 - 17)) $((size - 40)); do
+		cp "$big" "$base/L.001"
+		flip "$base/L.001" "$off"
+		cmp_stats "$base/L.001" "byte $off flipped"; rc=$?
+		# (in the last record: a torn tail, nothing whole follows it)
+		[ "$rc" = 3 ] && grep -q "damaged record at offset\\|torn tail at offset" "$base/e1" || bad "--stats, byte $off flipped: exit $rc $(cat "$base/e1")"
+	done
+	# two damages: the first in file order is the one reported
+	cp "$big" "$base/L.001"
+	flip "$base/L.001" $((size / 3))
+	flip "$base/L.001" $((size * 3 / 4))
+	cmp_stats "$base/L.001" "two bytes flipped"
+	rm -f "$base/L.001"
+
+	size=$(stat -c %s "$F1")
+	off=0
+	while [ "$off" -lt "$size" ]; do
+		cp "$F1" "$base/c.001"
+		flip "$base/c.001" "$off"
+		cmp_stats "$base/c.001" "byte $off flipped"
+		off=$((off + 29))
+	done
+	off=1
+	while [ "$off" -lt "$size" ]; do
+		head -c "$off" "$F1" >"$base/c.001"
+		cmp_stats "$base/c.001" "cut at $off"
+		off=$((off + 97))
+	done
+
+	# values made of a record's bytes, four times over: a checksum finds
+	# records inside them
+	o=$("$bin/jrndump" --select --op S "$F1" | awk 'NR == 1 { print $2 }')
+	n=$("$bin/jrndump" --select --json --offset "$o" "$F1" | sed 's/.*"len":\([0-9]*\).*/\1/')
+	v="\$C($(od -An -tu1 -j "$o" -N "$n" "$F1" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//'))"
+	i=1
+	while [ "$i" -le 150 ]; do
+		echo "set ^E($i)=$v""_$v""_$v""_$v"
+		i=$((i + 1))
+	done >"$base/e.script"
+	"$bin/jrnkit" init "$L/j" >/dev/null && "$bin/jrnkit" -I "$L/j" db create "$L/e" >/dev/null &&
+	    "$bin/jrnkit" -I "$L/j" -d "$L/e" exec "$base/e.script" || exit 1
+	for t in 2 3 5 8 13 16; do
+		"$bin/jrndump" --stats --threads 1 "$L/j/journal/"* >"$base/o1" 2>&1
+		"$bin/jrndump" --stats --threads "$t" "$L/j/journal/"* >"$base/o2" 2>&1 || bad "--stats --threads $t of records in records: exit $?"
+		cmp -s "$base/o1" "$base/o2" || bad "--stats --threads $t of records in records: $(diff "$base/o1" "$base/o2" | head -5)"
+	done
+	grep -q "^E  *150 " "$base/o1" || bad "--stats of records in records: ^E is not 150 records"
+	"$bin/jrndump" --select --threads 2 "$F1" >/dev/null 2>&1; rc=$?
+	[ "$rc" = 2 ] || bad "--select --threads 2: exit $rc, not 2"
+	"$bin/jrndump" --stats --threads 0 "$F1" >/dev/null 2>&1; rc=$?
+	[ "$rc" = 2 ] || bad "--stats --threads 0: exit $rc, not 2"
+	rm -rf "$L"
+fi
+
 [ "$nfail" -eq 0 ] || { echo "jrndump: $nfail failed"; exit 1; }
 echo "jrndump: all passed"
