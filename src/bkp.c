@@ -1081,6 +1081,7 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 		rc = start_copy(&cs[i], &mu, &cv, err);
 	bkp_unlock(j);
 	locked = false;
+	out->locked_at_us = t_lock;
 	out->locked_us = now_us() - t_lock;
 	/* everything before the marker is in the data files: the checkpoints move past it (so
 	 * recovery needs nothing before the marker's file), flushed while writers go on */

@@ -180,6 +180,7 @@ struct bkp_entry {
 	char *dir;
 	uint64_t bytes;
 	uint64_t locked_us;
+	uint64_t locked_at_us;	/* when writes were locked; bkp_backup's answer only, not in the history */
 	struct bkp_db *dbs;
 	size_t ndbs;
 };
