@@ -1456,6 +1456,39 @@ purged_append(struct jk *j, const char *path, struct jk_err *err)
 }
 
 int
+bkp_purged_when(const char *dir, const char *path, uint64_t *when_us, struct jk_err *err)
+{
+	struct buf p = BUF_INIT, text = BUF_INIT;
+	char *line, *next, *tab;
+	uint64_t t;
+	int rc;
+
+	if (buf_addf(&p, "%s%s", dir, BKP_PURGED) != 0)
+		return nomem(err);
+	if ((rc = jk_read_file(buf_str(&p), &text, err)) == 0) {
+		rc = JK_ENOTFOUND;
+		for (line = (char *)buf_str(&text); *line != '\0'; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			else
+				next = line + strlen(line);
+			if ((tab = strchr(line, '\t')) == NULL)
+				continue;
+			*tab = '\0';
+			if (strcmp(tab + 1, path) == 0 && u64_field(line, &t)) {
+				*when_us = t;
+				rc = 0;
+			}
+		}
+	}
+	if (rc == JK_ENOTFOUND)
+		jk_errf(err, JK_ENOTFOUND, "%s names no purge of %s", buf_str(&p), path);
+	buf_release(&p);
+	buf_release(&text);
+	return rc;
+}
+
+int
 bkp_purge(struct jk *j, const struct bkp_purge_opts *o, char ***out, size_t *nout, struct jk_err *err)
 {
 	const struct inst_conf *conf = jk_conf(j);

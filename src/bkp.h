@@ -254,5 +254,11 @@ struct bkp_purge_opts {
  */
 int bkp_purge(struct jk *j, const struct bkp_purge_opts *o, char ***paths, size_t *n,
     struct jk_err *err);
+/*
+ * When journal file path was purged, from state/purged of the instance in
+ * dir (canonical, trailing '/'): 0 and *when_us (its latest line), or
+ * JK_ENOTFOUND when no line names it (or nothing was ever purged).
+ */
+int bkp_purged_when(const char *dir, const char *path, uint64_t *when_us, struct jk_err *err);
 
 #endif

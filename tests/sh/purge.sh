@@ -3,7 +3,7 @@
 # keep everything; after backups (purge_backups), the files before the last
 # backup's marker go, listed; the current file and what recovery needs
 # stay; journal.log keeps its lines, and jrnresto names a purged file as
-# missing.
+# missing, and when it was purged (state/purged).
 set -u
 jk="${JRNKIT_BIN:?}/jrnkit"
 resto="${JRNKIT_BIN:?}/jrnresto"
@@ -51,5 +51,14 @@ expect 0 "2" $jk get '^P'
 # jrnresto over the purged files: a clear missing-file message
 mkdir -p r
 $jk db create r/u >/dev/null || fail "db create"
-expect 1 "journal file $(sed -n 1p "$d/journal.log") is missing" $resto --redirect "$d/db/user=$(pwd)/r/u"
+f1=$(sed -n 1p "$d/journal.log")
+t1=$(awk -F'\t' -v f="$f1" '$2 == f { t = $1 } END { print int(t / 1000000) }' "$d/state/purged")
+expect 1 "journal file $f1 is missing (purged on $(date -d "@$t1" '+%Y-%m-%d %H:%M:%S') by jrnkit purge; number 1 of the" \
+	$resto --redirect "$d/db/user=$(pwd)/r/u"
+# a missing file that state/purged does not name is only missing
+grep -v "	$f1\$" "$d/state/purged" >purged.new && cp "$d/state/purged" purged.old && mv purged.new "$d/state/purged"
+expect 1 "journal file $f1 is missing (number 1 of the" $resto --redirect "$d/db/user=$(pwd)/r/u"
+rm "$d/state/purged"
+expect 1 "journal file $f1 is missing (number 1 of the" $resto --redirect "$d/db/user=$(pwd)/r/u"
+mv purged.old "$d/state/purged"
 exit 0
