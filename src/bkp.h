@@ -53,6 +53,20 @@
  * journal lock waits for a transaction in progress), and moves every
  * database's checkpoint to the end of the journal and flushes it again.
  *
+ * THE MARKER IS THE BACKUP'S RECORD.  The journal format has a BACKUP
+ * record type (jrn/format.h: text, the backup's name and type) that no
+ * command writes, and a backup does not write one either: the spec
+ * (dialogues.md section 6) says a backup writes a marker, id -1, text
+ * date;time;type, and everything that needs the backup's place in the
+ * journal uses that marker -- jrnresto's "following the restore of
+ * backup" start and rst_plan_default_start (the marker's offset,path from
+ * the history), the purge rule (the marker's file), a cluster's
+ * cluster-wide marker (bkp_marker), jrndump ("M", id -1, its text).  A
+ * marker also has what a BACKUP record lacks: the marker sequence and the
+ * link to the previous marker of the file.  The history below ties the
+ * backup's name to its marker.  A second record for the same moment would
+ * only be one more thing for the readers to skip and to keep in step.
+ *
  * A backup is a directory DIR/NAME/ (NAME = TYPE-YYYYMMDD-HHMMSS, with -N
  * added when taken twice in a second) holding dbN/data.mdb (compacted LMDB
  * data files, each a database directory db_open reads) and "manifest", its
