@@ -36,6 +36,7 @@ $jk options purge_backups=1 >/dev/null || fail "options"
 printf '6\nno\nE\n' | $jk >menu1.out 2>&1
 grep -q "Purge these journal files? No => no" menu1.out || fail "item 6 did not ask: $(cat menu1.out)"
 [ -f "$(sed -n 1p "$d/journal.log")" ] || fail "No purged"
+mkdir saved && cp "$(sed -n 2p "$d/journal.log")" saved/ || fail "cp"
 printf '6\nyes\nE\n' | $jk >menu2.out 2>&1
 n=$(grep -c "^Purged $j/" menu2.out)
 [ "$n" = 3 ] || fail "item 6 purged $n files, not 3: $(cat menu2.out)"
@@ -61,4 +62,9 @@ expect 1 "journal file $f1 is missing (number 1 of the" $resto --redirect "$d/db
 rm "$d/state/purged"
 expect 1 "journal file $f1 is missing (number 1 of the" $resto --redirect "$d/db/user=$(pwd)/r/u"
 mv purged.old "$d/state/purged"
+# a purged file missing between two that are there: found by the link check
+f3=$(sed -n 3p "$d/journal.log")
+printf '%s\n%s\n' "$(pwd)/saved/$(basename "$(sed -n 2p "$d/journal.log")")" "$(sed -n 4p "$d/journal.log")" >two.log
+expect 1 "journal file $f3 is missing (purged on $(date -d "@$(awk -F'\t' -v f="$f3" '$2 == f { t = $1 } END { print int(t / 1000000) }' "$d/state/purged")" '+%Y-%m-%d %H:%M:%S') by jrnkit purge): $(sed -n 4p "$d/journal.log") follows it" \
+	$resto --log two.log --redirect "$d/db/user=$(pwd)/r/u" --check
 exit 0
