@@ -189,6 +189,9 @@ summary_foot() {
 	say "records = every journal record in the files; MB = 1e6 bytes; GB = 1e9 bytes."
 	say "restore: records/s = records read (jrnresto JSON; GT.M: every record type of -show=statistics) / wall seconds;"
 	say "  updates/s = SETs and KILLs applied / wall seconds. RSS = /usr/bin/time %M of the restore process."
+	case $BENCH_ONLY in all | backup)
+		say "backup: ours = min-max over the $BK_RUNS run(s), judged on the worst; a gap = the time between two commits of a writer." ;;
+	esac
 	say "total time $(( $(date +%s) - T0 )) s"
 	if [ "$FAILED" != 0 ]; then
 		say "bench: some jrnkit commands FAILED (see above)"
