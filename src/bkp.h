@@ -44,6 +44,9 @@
  * in it), and the copies are written from the snapshots while writers go
  * on.  So writers are blocked for the switch, the marker and the start of
  * the snapshots, and not for the copy, whatever the size of the databases.
+ * The copy asks for the write-back of every 8 MiB it writes and waits for
+ * the 8 MiB before (sync_file_range): a gigabyte synced in one go at the
+ * end would queue ahead of the writers' journal syncs and stall them.
  * Every copy is the database exactly as of the marker.  Writes are
  * unlocked on every path (a failure before the snapshots, a thread that
  * cannot start); a copy that fails after (a full disk at the target)
