@@ -26,7 +26,8 @@
 #                   backup (from the start of `jrnkit backup` to its exit),
 #                   whatever its cause (the write lock, or the copy's I/O);
 #                   "across the lock": the longest gap that overlaps the
-#                   write lock (locked_at_us .. + locked_us of the JSON);
+#                   write lock (locked_at_us .. + locked_us of the JSON; it
+#                   may have begun before, in the flush that precedes it);
 #                   "no backup": the longest gap wholly before or after the
 #                   backup (the first 0.2 s of the writers left out), the
 #                   noise of the machine without a backup.
