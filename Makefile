@@ -187,6 +187,7 @@ crash-long: all
 # ---- bench / run / demo ---------------------------------------------------------------
 
 # BENCH_ONLY=restore make bench: only the restore figures (tests/bench/restore.sh).
+# BENCH_ONLY=backup make bench: only the backup figure (tests/bench/backup.sh).
 bench:
 	$(Q)$(MAKE) --no-print-directory VARIANT=release all
 	$(Q)JRNKIT_BIN=$(CURDIR)/build/release/bin sh tests/bench/bench.sh

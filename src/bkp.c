@@ -44,6 +44,7 @@
 #define LOCK_HISTORY	1	/* byte of backup.lock: one history writer at a time */
 #define POLL_NS		2000000L	/* 2 ms between looks at a lock held by another */
 #define COPY_BUF	(1u << 20)
+#define COPY_FLUSH	(8u << 20)	/* a copy's dirty pages: written back every 8 MiB, at most 16 MiB waiting */
 
 /* The mapped start of state/backup.lock.  Zero bytes: unlocked. */
 struct gate_word {
@@ -759,6 +760,8 @@ struct copy {
 	int werr;		/* errno of a failed write or sync, 0 */
 	const char *wwhat;
 	uint64_t bytes;
+	uint64_t flushed;	/* bytes [0, flushed) are being written back (copy_flush) */
+	uint64_t flush_prev;	/* the range [flush_prev, flushed) was started last */
 	bool begun;		/* the first read returned: the snapshot is taken */
 	pthread_mutex_t *mu;
 	pthread_cond_t *cv;
@@ -775,6 +778,29 @@ copier(void *arg)
 	close(c->pipe[1]);
 	c->pipe[1] = -1;
 	return NULL;
+}
+
+/*
+ * Start the write-back of what c wrote since the last call, once it is
+ * COPY_FLUSH bytes, and wait for the range started the time before.  A
+ * gigabyte written and synced at the end would fill the disk's queue in one
+ * go and stall the writers' journal syncs behind it; so the copy keeps at
+ * most two ranges unwritten.  Only a hint: the fsync at the end is what
+ * makes the copy durable, so a failure here is left to it.
+ */
+static void
+copy_flush(struct copy *c)
+{
+	uint64_t from = c->flushed;
+
+	if (c->bytes - from < COPY_FLUSH)
+		return;
+	sync_file_range(c->out, (off_t)from, (off_t)(c->bytes - from), SYNC_FILE_RANGE_WRITE);
+	if (from > c->flush_prev)
+		sync_file_range(c->out, (off_t)c->flush_prev, (off_t)(from - c->flush_prev),
+		    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+	c->flush_prev = from;
+	c->flushed = c->bytes;
 }
 
 static void *
@@ -820,6 +846,8 @@ drainer(void *arg)
 			}
 			c->bytes += (size_t)w;
 		}
+		if (c->werr == 0)
+			copy_flush(c);
 	}
 	if (c->werr == 0 && c->crc == 0 && io_fsync(c->out) != 0) {
 		c->werr = errno;
@@ -1081,6 +1109,7 @@ bkp_backup(struct jk *j, const char *dir, const char *type, struct bkp_entry *ou
 		rc = start_copy(&cs[i], &mu, &cv, err);
 	bkp_unlock(j);
 	locked = false;
+	out->locked_at_us = t_lock;
 	out->locked_us = now_us() - t_lock;
 	/* everything before the marker is in the data files: the checkpoints move past it (so
 	 * recovery needs nothing before the marker's file), flushed while writers go on */
@@ -1451,6 +1480,39 @@ purged_append(struct jk *j, const char *path, struct jk_err *err)
 	if (fd >= 0)
 		close(fd);
 	buf_release(&line);
+	return rc;
+}
+
+int
+bkp_purged_when(const char *dir, const char *path, uint64_t *when_us, struct jk_err *err)
+{
+	struct buf p = BUF_INIT, text = BUF_INIT;
+	char *line, *next, *tab;
+	uint64_t t;
+	int rc;
+
+	if (buf_addf(&p, "%s%s", dir, BKP_PURGED) != 0)
+		return nomem(err);
+	if ((rc = jk_read_file(buf_str(&p), &text, err)) == 0) {
+		rc = JK_ENOTFOUND;
+		for (line = (char *)buf_str(&text); *line != '\0'; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			else
+				next = line + strlen(line);
+			if ((tab = strchr(line, '\t')) == NULL)
+				continue;
+			*tab = '\0';
+			if (strcmp(tab + 1, path) == 0 && u64_field(line, &t)) {
+				*when_us = t;
+				rc = 0;
+			}
+		}
+	}
+	if (rc == JK_ENOTFOUND)
+		jk_errf(err, JK_ENOTFOUND, "%s names no purge of %s", buf_str(&p), path);
+	buf_release(&p);
+	buf_release(&text);
 	return rc;
 }
 

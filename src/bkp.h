@@ -44,6 +44,9 @@
  * in it), and the copies are written from the snapshots while writers go
  * on.  So writers are blocked for the switch, the marker and the start of
  * the snapshots, and not for the copy, whatever the size of the databases.
+ * The copy asks for the write-back of every 8 MiB it writes and waits for
+ * the 8 MiB before (sync_file_range): a gigabyte synced in one go at the
+ * end would queue ahead of the writers' journal syncs and stall them.
  * Every copy is the database exactly as of the marker.  Writes are
  * unlocked on every path (a failure before the snapshots, a thread that
  * cannot start); a copy that fails after (a full disk at the target)
@@ -52,6 +55,20 @@
  * bkp_lock (jrnkit lock) flushes, locks writes, writes a checkpoint (its
  * journal lock waits for a transaction in progress), and moves every
  * database's checkpoint to the end of the journal and flushes it again.
+ *
+ * THE MARKER IS THE BACKUP'S RECORD.  The journal format has a BACKUP
+ * record type (jrn/format.h: text, the backup's name and type) that no
+ * command writes, and a backup does not write one either: the spec
+ * (dialogues.md section 6) says a backup writes a marker, id -1, text
+ * date;time;type, and everything that needs the backup's place in the
+ * journal uses that marker -- jrnresto's "following the restore of
+ * backup" start and rst_plan_default_start (the marker's offset,path from
+ * the history), the purge rule (the marker's file), a cluster's
+ * cluster-wide marker (bkp_marker), jrndump ("M", id -1, its text).  A
+ * marker also has what a BACKUP record lacks: the marker sequence and the
+ * link to the previous marker of the file.  The history below ties the
+ * backup's name to its marker.  A second record for the same moment would
+ * only be one more thing for the readers to skip and to keep in step.
  *
  * A backup is a directory DIR/NAME/ (NAME = TYPE-YYYYMMDD-HHMMSS, with -N
  * added when taken twice in a second) holding dbN/data.mdb (compacted LMDB
@@ -180,6 +197,7 @@ struct bkp_entry {
 	char *dir;
 	uint64_t bytes;
 	uint64_t locked_us;
+	uint64_t locked_at_us;	/* when writes were locked; bkp_backup's answer only, not in the history */
 	struct bkp_db *dbs;
 	size_t ndbs;
 };
@@ -253,5 +271,11 @@ struct bkp_purge_opts {
  */
 int bkp_purge(struct jk *j, const struct bkp_purge_opts *o, char ***paths, size_t *n,
     struct jk_err *err);
+/*
+ * When journal file path was purged, from state/purged of the instance in
+ * dir (canonical, trailing '/'): 0 and *when_us (its latest line), or
+ * JK_ENOTFOUND when no line names it (or nothing was ever purged).
+ */
+int bkp_purged_when(const char *dir, const char *path, uint64_t *when_us, struct jk_err *err);
 
 #endif

@@ -899,12 +899,38 @@ rst_plan_describe(const struct rst_plan *p, struct buf *out)
 
 /* ---- the check ------------------------------------------------------------------------------ */
 
-int
-rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
+/*
+ * " (purged on DATE by jrnkit purge" when state/purged of the instance inst
+ * names the missing file f, else "" (no instance, no line, unreadable:
+ * the message stays as it was).  sep ends the note: ")" or "; ".
+ */
+static const char *
+purged_note(const char *inst, const char *f, const char *sep, char *b, size_t n)
+{
+	struct jk_err e;
+	uint64_t us;
+	time_t t;
+	struct tm tm;
+	char when[32];
+
+	b[0] = '\0';
+	jk_err_clear(&e);
+	if (inst == NULL || bkp_purged_when(inst, f, &us, &e) != 0)
+		return b;
+	t = (time_t)(us / 1000000);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(b, n, " (purged on %s by jrnkit purge%s", when, sep);
+	return b;
+}
+
+/* rst_files_check; a missing file that state/purged of inst names is said to be purged, and when. */
+static int
+files_check(const struct rst_files *files, bool links, const char *inst, struct jk_err *err)
 {
 	struct jrn_reader *r;
 	uint64_t prev_id = 0;
-	char prev_path[JRN_PATH_MAX + 1] = "";
+	char prev_path[JRN_PATH_MAX + 1] = "", note[96];
 	struct stat st;
 	size_t i;
 	int rc;
@@ -915,10 +941,12 @@ rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
 		const char *f = files->paths[i];
 
 		if (stat(f, &st) != 0) {
-			if (errno == ENOENT)
+			if (errno == ENOENT) {
+				purged_note(inst, f, "; ", note, sizeof note);
 				return jk_errf(err, JK_ENOTFOUND,
-				    "journal file %s is missing (number %zu of the %zu to process)",
-				    f, i + 1, files->n);
+				    "journal file %s is missing (%snumber %zu of the %zu to process)",
+				    f, note[0] ? note + 2 : "", i + 1, files->n);
+			}
 			return jk_errno(err, errno, "cannot read journal file '%s'", f);
 		}
 		if ((rc = jrn_reader_open(f, &r, err)) != 0)
@@ -928,8 +956,8 @@ rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
 
 			if (named[0] != '\0' && strcmp(named, files->paths[i - 1]) != 0)
 				rc = jk_errf(err, JK_ENOTFOUND,
-				    "journal file %s is missing: %s follows it, but the file before it in the list is %s",
-				    named, f, files->paths[i - 1]);
+				    "journal file %s is missing%s: %s follows it, but the file before it in the list is %s",
+				    named, purged_note(inst, named, ")", note, sizeof note), f, files->paths[i - 1]);
 			else
 				rc = jk_errf(err, JK_ENOTFOUND,
 				    "%s does not follow %s: it names %s as the file before it",
@@ -942,6 +970,12 @@ rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
 			return rc;
 	}
 	return 0;
+}
+
+int
+rst_files_check(const struct rst_files *files, bool links, struct jk_err *err)
+{
+	return files_check(files, links, NULL, err);
 }
 
 /* Pattern text without its ^, for comparing selections. */
@@ -1420,7 +1454,7 @@ resolve(const struct rst_plan *p, struct rst_bound *start, struct rst_bound *sto
 			return rc;
 		goto points_done;
 	}
-	if ((rc = rst_files_check(&p->files, p->check_links, err)) != 0 ||
+	if ((rc = files_check(&p->files, p->check_links, p->inst, err)) != 0 ||
 	    (rc = check_dbs(p, need_targets, err)) != 0)
 		return rc;
 	if (p->inst == NULL && p->start.kind == RST_LAST_RESTORE)

@@ -211,6 +211,7 @@ test_backup_is_the_database_at_its_marker(void **state)
 	struct jk_db *db;
 	struct jk_key k;
 	struct buf v = BUF_INIT;
+	struct timeval tv;
 	char copy[4300];
 
 	(void)state;
@@ -222,6 +223,10 @@ test_backup_is_the_database_at_its_marker(void **state)
 	assert_int_equal(e.ndbs, 1);
 	assert_true(e.marker_offset > 0);
 	assert_true(e.bytes > 0);
+	/* writes were locked after the backup began, and let go before it returned */
+	gettimeofday(&tv, NULL);
+	assert_true(e.locked_at_us >= e.time_us);
+	assert_true(e.locked_at_us + e.locked_us <= (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec);
 	assert_int_equal(set(j, "^B(1)", "after"), 0);
 	/* the copy holds the value before the marker */
 	snprintf(copy, sizeof copy, "%s", e.dbs[0].copy);
@@ -466,8 +471,10 @@ test_purge_by_backups(void **state)
 	struct jk *j = open_j();
 	struct bkp_entry e;
 	struct jk_err err;
+	struct timeval t0, t1;
 	char **out = NULL;
 	size_t n = 0;
+	uint64_t when;
 
 	(void)state;
 	assert_int_equal(set(j, "^Q", "1"), 0);
@@ -478,8 +485,16 @@ test_purge_by_backups(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(bkp_backup(j, bdir, "full", &e, &err), 0);
 	/* the backup switched to .003 and checkpointed every database: .001 and .002 go */
+	assert_int_equal(bkp_purged_when(dir, e.marker_path, &when, &err), JK_ENOTFOUND);
+	gettimeofday(&t0, NULL);
 	assert_int_equal(bkp_purge(j, &o, &out, &n, &err), 0);
+	gettimeofday(&t1, NULL);
 	assert_int_equal(n, 2);
+	/* state/purged tells when each went; the marker's file was not purged */
+	assert_int_equal(bkp_purged_when(dir, out[1], &when, &err), 0);
+	assert_true(when >= (uint64_t)t0.tv_sec * 1000000 + (uint64_t)t0.tv_usec);
+	assert_true(when <= (uint64_t)t1.tv_sec * 1000000 + (uint64_t)t1.tv_usec);
+	assert_int_equal(bkp_purged_when(dir, e.marker_path, &when, &err), JK_ENOTFOUND);
 	assert_non_null(strstr(out[0], ".001"));
 	assert_non_null(strstr(out[1], ".002"));
 	assert_string_equal(e.marker_path + strlen(e.marker_path) - 4, ".003");

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "jk.h"
 
 #define EX_OK		0
@@ -122,8 +123,8 @@ list_backups(const char *inst)
 			continue;
 		}
 		printf("%s  %s  %s\n", show_time(e->time_us, t, sizeof t), e->name, e->dir);
-		printf("    marker %" PRIu64 ",%s; %" PRIu64 " bytes; writes locked %" PRIu64 " ms\n",
-		    e->marker_offset, e->marker_path, e->bytes, e->locked_us / 1000);
+		printf("    marker %" PRIu64 ",%s; %" PRIu64 " bytes; writes locked %.1f ms\n",
+		    e->marker_offset, e->marker_path, e->bytes, e->locked_us / 1e3);
 		for (k = 0; k < e->ndbs; k++)
 			printf("    %s\n", e->dbs[k].source);
 	}
@@ -131,16 +132,51 @@ list_backups(const char *inst)
 	return EX_OK;
 }
 
+/* The backup just taken, as JSON (backup --json): the history's fields and when writes were locked. */
+static int
+backup_json(const struct bkp_entry *e)
+{
+	struct buf b = BUF_INIT;
+	size_t k;
+	int rc;
+
+	rc = buf_adds(&b, "{\"name\": ");
+	if (rc == 0) rc = buf_add_json(&b, e->name);
+	if (rc == 0) rc = buf_adds(&b, ", \"type\": ");
+	if (rc == 0) rc = buf_add_json(&b, e->type);
+	if (rc == 0) rc = buf_adds(&b, ", \"dir\": ");
+	if (rc == 0) rc = buf_add_json(&b, e->dir);
+	if (rc == 0) rc = buf_addf(&b, ", \"time_us\": %" PRIu64 ", \"marker_offset\": %" PRIu64
+	    ", \"marker_path\": ", e->time_us, e->marker_offset);
+	if (rc == 0) rc = buf_add_json(&b, e->marker_path);
+	if (rc == 0) rc = buf_addf(&b, ", \"bytes\": %" PRIu64 ", \"locked_at_us\": %" PRIu64
+	    ", \"locked_us\": %" PRIu64 ", \"databases\": [", e->bytes, e->locked_at_us, e->locked_us);
+	for (k = 0; rc == 0 && k < e->ndbs; k++) {
+		rc = buf_adds(&b, k > 0 ? ", {\"source\": " : "{\"source\": ");
+		if (rc == 0) rc = buf_add_json(&b, e->dbs[k].source);
+		if (rc == 0) rc = buf_adds(&b, ", \"copy\": ");
+		if (rc == 0) rc = buf_add_json(&b, e->dbs[k].copy);
+		if (rc == 0) rc = buf_addc(&b, '}');
+	}
+	if (rc == 0) rc = buf_adds(&b, "]}\n");
+	if (rc == 0)
+		fputs(buf_str(&b), stdout);
+	else
+		fprintf(stderr, "jrnkit: out of memory\n");
+	buf_release(&b);
+	return rc == 0 ? EX_OK : EX_ERR;
+}
+
 static int
 cmd_backup(const char *inst, int argc, char **argv)
 {
-	static const char use[] = "backup --to DIR [--type full] | backup --list";
+	static const char use[] = "backup --to DIR [--type full] [--json] | backup --list";
 	const char *to = NULL, *type = "full";
 	struct bkp_entry e;
 	struct jk_err err;
 	struct jk *j;
 	size_t k;
-	int i, rc = EX_OK;
+	int i, rc = EX_OK, json = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0)
 		return list_backups(inst);
@@ -149,6 +185,8 @@ cmd_backup(const char *inst, int argc, char **argv)
 			to = argv[++i];
 		else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc)
 			type = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
 		else
 			return usage(use);
 	}
@@ -159,13 +197,16 @@ cmd_backup(const char *inst, int argc, char **argv)
 	jk_err_clear(&err);
 	if (bkp_backup(j, to, type, &e, &err) != 0) {
 		rc = err.code == JK_EUSAGE ? (fail(&err), EX_USAGE) : fail(&err);
+	} else if (json) {
+		rc = backup_json(&e);
+		bkp_entry_release(&e);
 	} else {
 		printf("Backup %s of %zu database%s in %s\n", e.name, e.ndbs, e.ndbs == 1 ? "" : "s", e.dir);
 		for (k = 0; k < e.ndbs; k++)
 			printf("    %s -> %s\n", e.dbs[k].source, e.dbs[k].copy);
 		printf("Marker: %" PRIu64 ",%s\n", e.marker_offset, e.marker_path);
-		printf("Writes were locked for %" PRIu64 " ms; %" PRIu64 " bytes copied\n",
-		    e.locked_us / 1000, e.bytes);
+		printf("Writes were locked for %.1f ms; %" PRIu64 " bytes copied\n",
+		    e.locked_us / 1e3, e.bytes);
 		bkp_entry_release(&e);
 	}
 	jk_close(j);

@@ -62,6 +62,8 @@ static const char usage_text[] =
 "       [--members]            workload generator (--members: P processes on each\n"
 "                              member of the cluster)\n"
 "       [--log DIR]            (--log: a log of acknowledged commits per process)\n"
+"       [--commit-log FILE]    (--commit-log: the time of each commit; SIGINT or\n"
+"                              SIGTERM stops a load, which reports what it did)\n"
 "  switch | start | stop       journal file switch, begin and stop journaling\n"
 "  mark [--cluster] ID TEXT    set a marker: prints offset,path (a line per member)\n"
 "  checkpoint                  flush databases and write a checkpoint\n"
@@ -72,7 +74,7 @@ static const char usage_text[] =
 "  convert [SELECTION] [FILE...] -o OUT   journal records to the common format\n"
 "  read FILE [--redirect OLD=NEW] [--global PATTERN]   apply a common-format file\n"
 "  import-gtm -o DIR | --apply FILE...  GT.M/YottaDB journal extracts\n"
-"  backup --to DIR [--type full] | backup --list\n"
+"  backup --to DIR [--type full] [--json] | backup --list\n"
 "                              flush, lock writes, switch, mark, copy the databases\n"
 "  restore-backup NAME [--redirect OLD=NEW]...\n"
 "                              put a backup's databases back\n"
@@ -687,7 +689,27 @@ struct load_opt {
 	uint64_t n, t, p, k, v, kill_every, seed;
 	const char *global;
 	const char *log;	/* --log DIR: acknowledged commits, DIR/load.N for process N */
+	const char *commit_log;	/* --commit-log FILE: the time of each commit, or NULL */
 };
+
+/*
+ * SIGINT and SIGTERM stop a load at the end of the transaction in
+ * progress (load_stop); the parent of -p passes them on to its processes.
+ */
+static volatile sig_atomic_t load_stop;
+static pid_t *load_pids;
+static uint64_t load_npids;
+
+static void
+load_signal(int sig)
+{
+	uint64_t i;
+
+	load_stop = 1;
+	for (i = 0; load_pids != NULL && i < load_npids; i++)
+		if (load_pids[i] > 0)
+			kill(load_pids[i], sig);
+}
 
 struct load_res {
 	uint64_t sets, kills, commits;
@@ -738,7 +760,37 @@ load_key(struct jk_key *k, const char *global, uint64_t i)
 struct load_log {
 	int fd;			/* -1: no log */
 	struct buf unit;	/* the lines of the unit being built */
+	struct buf *times;	/* --commit-log: "PID TAB TIME_US" a commit, or NULL */
 };
+
+/* --commit-log: the commit times, appended to file in one write at the end (one per process) */
+static int
+commit_log_write(const char *file, const struct buf *b)
+{
+	size_t off = 0;
+	ssize_t w = 0;
+	int fd;
+
+	if (file == NULL || b->len == 0)
+		return EX_OK;
+	fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		warnx("cannot open commit log '%s': %s", file, strerror(errno));
+		return EX_ERR;
+	}
+	while (off < b->len && (w = write(fd, b->data + off, b->len - off)) > 0)
+		off += (size_t)w;
+	if (off < b->len) {
+		warnx("cannot write commit log '%s': %s", file, w < 0 ? strerror(errno) : "short write");
+		close(fd);
+		return EX_ERR;
+	}
+	if (close(fd) != 0) {
+		warnx("cannot write commit log '%s': %s", file, strerror(errno));
+		return EX_ERR;
+	}
+	return EX_OK;
+}
 
 static int
 log_put(struct load_log *lg, const char *what)
@@ -783,7 +835,7 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 	size_t vn = o->v < sizeof val ? o->v : sizeof val;
 
 	memset(res, 0, sizeof *res);
-	while (done < count) {
+	while (done < count && !load_stop) {
 		uint64_t batch = o->t > 0 ? o->t : 1;
 
 		if (o->t > 0 && jk_tstart(j) != 0)
@@ -845,6 +897,11 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 				return EX_ERR;
 		}
 		res->commits++;
+		if (lg->times != NULL &&
+		    buf_addf(lg->times, "%ld\t%" PRIu64 "\n", (long)getpid(), jrn_now_us()) != 0) {
+			warnx("out of memory for the commit log");
+			return EX_ERR;
+		}
 	}
 	return EX_OK;
 }
@@ -857,7 +914,8 @@ static int
 load_proc(struct jk *j, const struct load_opt *o, uint64_t n, uint64_t count, uint64_t seed,
     struct load_res *res)
 {
-	struct load_log lg = { -1, BUF_INIT };
+	struct buf times = BUF_INIT;
+	struct load_log lg = { -1, BUF_INIT, o->commit_log != NULL ? &times : NULL };
 	struct load_opt po = *o;
 	char path[PATH_MAX], global[64];
 	int rc;
@@ -875,7 +933,10 @@ load_proc(struct jk *j, const struct load_opt *o, uint64_t n, uint64_t count, ui
 	rc = load_one(j, open_db(j), &po, count, seed, res, &lg);
 	if (lg.fd >= 0)
 		close(lg.fd);
+	if (commit_log_write(o->commit_log, &times) != EX_OK)
+		rc = EX_ERR;
 	buf_release(&lg.unit);
+	buf_release(&times);
 	return rc;
 }
 
@@ -911,9 +972,11 @@ cmd_load(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "members", no_argument, NULL, 'M' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "commit-log", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct load_opt o = { 1000000, 100, 1, 0, 40, 1000, 1, "acct", NULL };
+	struct load_opt o = { 1000000, 100, 1, 0, 40, 1000, 1, "acct", NULL, NULL };
+	struct sigaction sa;
 	char **members = NULL;	/* --members: the instances, children go round them */
 	size_t nmembers = 0;
 	struct load_res res, sum;
@@ -934,6 +997,7 @@ cmd_load(int argc, char **argv)
 		case 'S': o.seed = num_arg("--seed", optarg); break;
 		case 'M': nmembers = 1; break;
 		case 'L': o.log = optarg; break;
+		case 'C': o.commit_log = optarg; break;
 		case 'g':
 			o.global = optarg[0] == '^' ? optarg + 1 : optarg;
 			if (!gref_name_valid(o.global, strlen(o.global))) {
@@ -956,6 +1020,12 @@ cmd_load(int argc, char **argv)
 		o.p *= nmembers;
 	}
 	fflush(stdout);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = load_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	t0 = now_s();
 	if (o.p == 1 && members == NULL) {
 		struct jk *j = open_inst();
@@ -972,7 +1042,9 @@ cmd_load(int argc, char **argv)
 			warnx("out of memory");
 			return EX_ERR;
 		}
-		for (i = 0; i < o.p; i++) {
+		load_npids = o.p;
+		load_pids = pids;
+		for (i = 0; i < o.p && !load_stop; i++) {
 			pids[i] = fork();
 			if (pids[i] < 0) {
 				warnx("cannot start process %" PRIu64 ": %s", i + 1, strerror(errno));
@@ -984,6 +1056,7 @@ cmd_load(int argc, char **argv)
 				uint64_t share = o.n / o.p + (i < o.n % o.p);
 				int r;
 
+				load_pids = NULL;
 				close(fds[0]);
 				if (members != NULL)
 					opt_inst = members[i % nmembers];
@@ -1007,6 +1080,7 @@ cmd_load(int argc, char **argv)
 			    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 				rc = EX_ERR;
 		}
+		load_pids = NULL;
 		free(pids);
 		for (i = 0; i < nmembers; i++)
 			free(members[i]);

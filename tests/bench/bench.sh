@@ -22,6 +22,8 @@
 #      journal -extract and -show=statistics; the browser on a 1 GB journal
 #   8. cluster (tests/bench/cluster.sh): sequence numbers/s across 3
 #      processes; a merged restore of 3 members against a single instance
+#   9. backup (tests/bench/backup.sh): how long writers are blocked while a
+#      1 GB database is backed up (their commit gaps; the backup's locked time)
 # A target not met is reported, not failed: the exit status is 0 unless a
 # jrnkit command itself failed (1) or the jrnkit binary is missing (1).
 #
@@ -36,6 +38,7 @@
 #   KEEP=1 (keep the temp dir), TMPDIR,
 #   BENCH_ONLY=restore (only section 5 and its rows of the table; default: all),
 #   BENCH_ONLY=dump (only section 7, tests/bench/dump.sh; DUMP_1G=0 skips its 1 GB journal),
+#   BENCH_ONLY=backup (only section 9, tests/bench/backup.sh; BK_RUNS, BK_MB, BK_WRITERS),
 #   RST_RUNS (RUNS; timed restores per workload), RST_10X=0 (no 10x journal),
 #   RST_SEQ=0 (no sequential restore), BENCH_ONLY=cluster (only section 7),
 #   CLU_RUNS, CLU_SEQ_N, CLU_N (see cluster.sh).
@@ -57,8 +60,8 @@ JK=$BIN/jrnkit
 PEER_BENCH=${PEER_BENCH:-$(cd "$SRC/.." && pwd)/shared/bench}
 
 BENCH_ONLY=${BENCH_ONLY:-all}
-case $BENCH_ONLY in all | restore | dump | cluster) ;; *)
-	echo "bench: BENCH_ONLY must be all, restore, dump or cluster, not '$BENCH_ONLY'" >&2; exit 2 ;;
+case $BENCH_ONLY in all | restore | dump | cluster | backup) ;; *)
+	echo "bench: BENCH_ONLY must be all, restore, dump, cluster or backup, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 case $N$RUNS$GTM_RUNS${N_SYNC1:-0}$GC_SECS$VRUNS in *[!0-9]*)
 	echo "bench: N, RUNS, GTM_RUNS, N_SYNC1 and GC_SECS must be whole numbers" >&2; exit 2 ;;
@@ -169,8 +172,12 @@ fi
 . "$here/dump.sh"
 # shellcheck source=tests/bench/cluster.sh
 . "$here/cluster.sh"
+# shellcheck source=tests/bench/backup.sh
+. "$here/backup.sh"
 summary_head() {
-	if [ "$BENCH_ONLY" = restore ]; then
+	if [ "$BENCH_ONLY" = backup ]; then
+		say "== 6. summary (backups: range of $BK_RUNS run(s), judged on the worst)"
+	elif [ "$BENCH_ONLY" = restore ]; then
 		say "== 6. summary (N=$N, restores median of $RST_RUNS; GT.M figures from the same run)"
 	else
 		say "== 6. summary (N=$N, median of $RUNS, verify median of $VRUNS, restores median of $RST_RUNS; GT.M figures from the same run)"
@@ -182,6 +189,9 @@ summary_foot() {
 	say "records = every journal record in the files; MB = 1e6 bytes; GB = 1e9 bytes."
 	say "restore: records/s = records read (jrnresto JSON; GT.M: every record type of -show=statistics) / wall seconds;"
 	say "  updates/s = SETs and KILLs applied / wall seconds. RSS = /usr/bin/time %M of the restore process."
+	case $BENCH_ONLY in all | backup)
+		say "backup: ours = min-max over the $BK_RUNS run(s), judged on the worst; a gap = the time between two commits of a writer." ;;
+	esac
 	say "total time $(( $(date +%s) - T0 )) s"
 	if [ "$FAILED" != 0 ]; then
 		say "bench: some jrnkit commands FAILED (see above)"
@@ -201,6 +211,15 @@ if [ "$BENCH_ONLY" = dump ]; then
 	dump_section
 	summary_head
 	dump_rows
+	say
+	summary_foot
+fi
+if [ "$BENCH_ONLY" = backup ]; then
+	say "(BENCH_ONLY=backup: section 9 only)"
+	say
+	backup_section
+	summary_head
+	backup_rows
 	say
 	summary_foot
 fi
@@ -497,6 +516,10 @@ dump_section
 
 cluster_section
 
+# ---- 9. backup (tests/bench/backup.sh) ----------------------------------------------------------
+
+backup_section
+
 # ---- 6. summary -------------------------------------------------------------------------------
 
 export PEER
@@ -521,6 +544,7 @@ row "updates/s, none, 4 processes" "$(num "$UPS_none_4")" "-" "-" "-" "info"
 restore_rows
 dump_rows
 cluster_rows
+backup_rows
 say
 if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 	say "GT.M fsyncs its journal at every TCOMMIT ($G_FSYNC fsyncs for 200 transactions above): its M workload is like our"

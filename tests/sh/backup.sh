@@ -2,7 +2,8 @@
 # backup.sh - a backup taken while 8 processes write, restored elsewhere and
 # brought forward by jrnresto from its marker, equals the live database;
 # jrnkit lock / locked / unlock, a killed holder, writers that time out; a
-# full disk at the backup target (a tiny tmpfs, when we are root).
+# full disk at the backup target (a tiny tmpfs, when we are root); backup
+# --json; load --commit-log and its stop on SIGTERM (used by the bench).
 set -u
 jk="${JRNKIT_BIN:?}/jrnkit"
 resto="${JRNKIT_BIN:?}/jrnresto"
@@ -83,6 +84,33 @@ while $jk locked >/dev/null 2>&1; do
 done
 expect 0 "" $jk set '^L' 2
 expect 0 "2" $jk get '^L'
+
+# backup --json: the history's fields and the locked section (bench backup.sh reads it)
+$jk backup --to bk --json >bk.json 2>&1 || fail "backup --json: $(cat bk.json)"
+for f in '"name": "full-' '"locked_at_us": [1-9]' '"locked_us": [0-9]' '"bytes": [1-9]' '"source": "'"$acct"'"'; do
+	grep -q "$f" bk.json || fail "backup --json printed no $f: $(cat bk.json)"
+done
+expect 0 "$(sed 's/.*"name": "\([^"]*\)".*/\1/' bk.json)" $jk backup --list
+
+# load --commit-log: a line per commit of each process; SIGTERM stops at a transaction's end
+$jk -d "$acct" load -n 400 -t 10 -p 2 -g Log --commit-log commits.log >log.out 2>&1 || fail "load: $(cat log.out)"
+[ "$(wc -l <commits.log)" = 40 ] || fail "40 commits, $(wc -l <commits.log) lines in the commit log"
+[ "$(cut -f1 commits.log | sort -u | wc -l)" = 2 ] || fail "the commit log names not 2 processes: $(cut -f1 commits.log | sort -u)"
+awk -F'\t' 'NF != 2 || $2 !~ /^[0-9]+$/ || (($1 in t) && $2 < t[$1]) { exit 1 } { t[$1] = $2 }' commits.log ||
+	fail "the commit log is not PID TAB TIME_US, in order per process"
+rm commits.log
+$jk -d "$acct" load -n 100000000 -t 10 -p 2 -g Stop --commit-log commits.log >stop.out 2>&1 &
+lpid=$!
+sleep 0.5
+kill -TERM $lpid
+wait $lpid || fail "a load stopped by SIGTERM exited $?: $(cat stop.out)"
+c=$(sed -n 's/.* \([0-9]*\) commits by 2 processes.*/\1/p' stop.out)
+[ -n "$c" ] && [ "$c" -gt 0 ] || fail "the stopped load printed: $(cat stop.out)"
+[ "$(wc -l <commits.log)" = "$c" ] || fail "$c commits, $(wc -l <commits.log) lines in the commit log"
+sets=$(sed -n 's/^load: \([0-9]*\) sets.*/\1/p' stop.out)
+[ "$sets" = $((c * 10)) ] || fail "a stopped load made $sets sets in $c commits of 10"
+n=$($jk -d "$acct" zwrite '^Stop' | wc -l)
+[ "$n" -gt 0 ] && [ "$n" -le "$sets" ] || fail "^Stop has $n nodes after $sets sets"
 
 # a full disk at the target: the backup fails, writes are unlocked, nothing is left
 if [ "$(id -u)" = 0 ] && mkdir small && mount -t tmpfs -o size=64k tmpfs small 2>/dev/null; then
