@@ -187,8 +187,11 @@ file_ready(struct bfile *f)
 {
 	int rc;
 
-	if (f->ready)
+	if (f->ready && (f->open_rc != 0 || f->rd != NULL))
 		return f->open_rc;
+	if (f->ready)
+		/* closed by trim_readers since: opened again, where it was known to be */
+		return file_open(f);
 	f->ready = true;
 	if ((rc = file_open(f)) != 0) {
 		f->first = f->end = 0;

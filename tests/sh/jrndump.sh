@@ -139,6 +139,8 @@ screen() {
 screen files 0
 screen files_move 0
 SI=$T/many screen files_pages 0 --size 160x10
+# The first file's records again after the last file's closed its reader.
+SI=$T/many screen files_reopen 0
 screen files_help 0
 screen files_badkey 0
 # Info with its databases, and back.
