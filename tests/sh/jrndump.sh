@@ -227,13 +227,15 @@ SI=$C/m0 screen clu_help 0
 SI=$C/m0 screen clu_badkey 0
 # A file's records as for one instance: on into its member's next file (not
 # another member's), a record, back from a member's session 2 file past its
-# gone .002 into its .001; E on a gone file names why; I and D; T goes
+# gone .002 into its .001; E on a gone file names why; I (of a gone file
+# too) and D; T goes
 # through the member's own chain.
 SI=$C/m0 screen clu_examine 0 --size 160x16
 SI=$C/m0 screen clu_detail 0
 SI=$C/m1 screen clu_prev_chain 0 --size 160x12
 SI=$C/m0 screen clu_gone 0
 SI=$C/m0 screen clu_info 0
+SI=$C/m0 screen clu_info_gone 0
 SI=$C/m0 screen clu_dbs 0
 SI=$C/m1 screen clu_time 0
 # G: a file not in the cluster's log joins the list (not a cluster file: session unknown);
