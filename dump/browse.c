@@ -22,16 +22,24 @@
  * file then reads as ending where its damage starts, and the damage is
  * named on its pages and in its header screen.
  *
- * The file list is a list of rows so that a grouped listing (cluster
- * sessions) can add rows that are not files; today every row is a file.
+ * The file list is a list of rows.  For one instance every row is a file,
+ * in the order of its journal.log, and the files are one chain: the stream
+ * runs from each file into the next.  On a cluster member the list is the
+ * cluster's (browse_new_cluster): the files of CLUJRN.LOG, kept in the
+ * log's order, shown grouped by session with a heading row for each
+ * session, ordered in a session by first sequence number; the stream runs
+ * through each member's own files (next, prev), as for one instance.
  */
 #include "dump.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "jrn/jrn.h"
 #include "jsel.h"
 
@@ -43,7 +51,8 @@ const char *const browse_texts[] = {
 	"dbs_keys", "recs_journal", "recs_select", "recs_head", "recs_next_file", "recs_none",
 	"recs_last", "recs_keys", "recs_help", "detail", "detail_yes", "detail_no", "detail_undef",
 	"detail_keys", "detail_help", "no_more", "at_start", "not_found", "bad_address", "bad_key",
-	"help_more", NULL,
+	"help_more", "clu_head", "clu_session", "clu_session_unknown", "clu_gone", "clu_start",
+	"clu_none", "clu_keys", "clu_help", NULL,
 };
 const char *const browse_prompts[] = {
 	"goto_file", "goto_address", "find", "select", "time", NULL,
@@ -72,11 +81,20 @@ struct bfile {
 	bool closed;
 	uint64_t next_id;
 	char *next_path;
+	size_t next, prev;	/* the files the stream goes on into; NONE at the ends */
+	/* a cluster's file, as CLUJRN.LOG and the file have it (clu.h) */
+	int csn;
+	uint64_t csi, first_seq, last_seq;
+	bool gone, explicit_start;
 };
 
-/* A row of the file list (a cluster listing will add rows of other kinds). */
+#define NONE SIZE_MAX
+
+/* A row of the file list: a file, or (a cluster's list) the heading of a session. */
 struct frow {
-	size_t file;
+	bool session;
+	size_t file;		/* a file row: the file */
+	uint64_t csi;		/* a heading: the session */
 };
 
 struct pos {
@@ -100,6 +118,7 @@ struct browse {
 
 	struct bfile *files;
 	size_t nfiles;
+	bool cluster;		/* a cluster's list (browse_new_cluster) */
 	struct frow *frows;
 	size_t nfrows;
 	size_t cur, ftop;	/* file list: cursor row, first row shown */
@@ -187,8 +206,11 @@ file_ready(struct bfile *f)
 {
 	int rc;
 
-	if (f->ready)
+	if (f->ready && (f->open_rc != 0 || f->rd != NULL))
 		return f->open_rc;
+	if (f->ready)
+		/* closed by trim_readers since: opened again, where it was known to be */
+		return file_open(f);
 	f->ready = true;
 	if ((rc = file_open(f)) != 0) {
 		f->first = f->end = 0;
@@ -349,11 +371,11 @@ read_fwd(struct browse *b, struct pos *p, struct jrn_rec *r)
 					continue;
 			}
 		}
-		if (p->fi + 1 >= b->nfiles) {
+		if (f->next == NONE) {
 			p->off = f->end;
 			return 1;
 		}
-		p->fi++;
+		p->fi = f->next;
 		p->off = 0;
 	}
 }
@@ -386,11 +408,11 @@ read_back(struct browse *b, struct pos *p, struct jrn_rec *r)
 				return 1;
 			}
 		}
-		if (p->fi == 0) {
+		if (f->prev == NONE) {
 			p->off = f->first;
 			return 1;
 		}
-		p->fi--;
+		p->fi = f->prev;
 		file_tail(&b->files[p->fi]);
 		p->off = b->files[p->fi].end;
 	}
@@ -601,6 +623,9 @@ browse_new(char *const *files, size_t n, size_t cur, const struct menu_file *mf,
 		if ((b->files[i].path = strdup(files[i])) == NULL)
 			goto nomem;
 		jsel_file_init(&b->files[i].jf, b->files[i].path);
+		b->files[i].prev = i > 0 ? i - 1 : NONE;
+		b->files[i].next = i + 1 < n ? i + 1 : NONE;
+		b->files[i].csn = -1;
 		b->nfiles++;
 		b->frows[b->nfrows++].file = i;
 	}
@@ -610,6 +635,154 @@ browse_new(char *const *files, size_t n, size_t cur, const struct menu_file *mf,
 nomem:
 	browse_free(b);
 	return jk_errf(err, JK_ENOMEM, "out of memory");
+}
+
+/* ---- a cluster's list ------------------------------------------------------------- */
+
+struct rowkey {
+	uint64_t csi, seq;
+	size_t file;
+};
+
+static int
+by_session(const void *a, const void *b)
+{
+	const struct rowkey *x = a, *y = b;
+
+	if (x->csi != y->csi)
+		return x->csi < y->csi ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->file < y->file ? -1 : x->file > y->file;
+}
+
+/* The row of file fi (0 when it has none). */
+static size_t
+row_of(const struct browse *b, size_t fi)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfrows; i++)
+		if (!b->frows[i].session && b->frows[i].file == fi)
+			return i;
+	return 0;
+}
+
+/*
+ * The rows of a cluster's list, made anew: the files by session, in a
+ * session by first sequence number, then in the log's order; a heading
+ * before each session's files.  The cursor stays on its file.
+ */
+static int
+clu_rows(struct browse *b)
+{
+	size_t i, n = 0, at = b->nfrows > 0 ? b->frows[b->cur].file : NONE;
+	struct rowkey *k = NULL;
+	struct frow *r = NULL;
+
+	if (b->nfiles > 0 && ((k = calloc(b->nfiles, sizeof *k)) == NULL ||
+	    (r = calloc(2 * b->nfiles, sizeof *r)) == NULL)) {
+		free(k);
+		return JK_ENOMEM;
+	}
+	for (i = 0; i < b->nfiles; i++)
+		k[i] = (struct rowkey){ b->files[i].csi, b->files[i].first_seq, i };
+	if (b->nfiles > 1)
+		qsort(k, b->nfiles, sizeof *k, by_session);
+	for (i = 0; i < b->nfiles; i++) {
+		if (i == 0 || k[i].csi != k[i - 1].csi)
+			r[n++] = (struct frow){ .session = true, .csi = k[i].csi };
+		r[n++] = (struct frow){ .file = k[i].file };
+	}
+	free(k);
+	free(b->frows);
+	b->frows = r;
+	b->nfrows = n;
+	b->cur = at != NONE ? row_of(b, at) : 0;
+	return 0;
+}
+
+int
+browse_new_cluster(const struct clu_files *fs, int csn, const struct menu_file *mf,
+    struct browse **out, struct jk_err *err)
+{
+	size_t last[CLU_MAX_MEMBERS], i;
+	struct browse *b;
+	char **paths = NULL;
+	int rc;
+
+	*out = NULL;
+	if (fs->n > 0 && (paths = calloc(fs->n, sizeof *paths)) == NULL)
+		return jk_errf(err, JK_ENOMEM, "out of memory");
+	for (i = 0; i < fs->n; i++)
+		paths[i] = fs->f[i].path;
+	rc = browse_new(paths, fs->n, 0, mf, &b, err);
+	free(paths);
+	if (rc != 0)
+		return rc;
+	b->cluster = true;
+	for (i = 0; i < CLU_MAX_MEMBERS; i++)
+		last[i] = NONE;
+	/* each member's files are a chain, in the log's order */
+	for (i = 0; i < fs->n; i++) {
+		const struct clu_file *cf = &fs->f[i];
+		struct bfile *f = &b->files[i];
+
+		f->csn = cf->csn;
+		f->csi = cf->csi;
+		f->first_seq = cf->first_seq;
+		f->last_seq = cf->last_seq;
+		f->gone = !cf->exists;
+		f->explicit_start = cf->explicit_start;
+		f->prev = f->next = NONE;
+		if (cf->csn >= 0 && cf->csn < CLU_MAX_MEMBERS) {
+			if ((f->prev = last[cf->csn]) != NONE)
+				b->files[f->prev].next = i;
+			last[cf->csn] = i;
+		}
+	}
+	if (clu_rows(b) != 0) {
+		browse_free(b);
+		return jk_errf(err, JK_ENOMEM, "out of memory");
+	}
+	/* the cursor on this member's current file: the last it began */
+	if (csn >= 0 && csn < CLU_MAX_MEMBERS && last[csn] != NONE)
+		b->cur = row_of(b, last[csn]);
+	else
+		b->cur = b->nfrows > 0 ? b->nfrows - 1 : 0;
+	*out = b;
+	return 0;
+}
+
+/*
+ * A file not in the cluster's log joins its list (G, or jrndump FILE): its
+ * member and session from its header, its sequence numbers read as
+ * clu_files reads them; it is a chain of its own.
+ */
+static int
+clu_probe(struct bfile *f)
+{
+	struct clu_log l;
+	struct clu_files one;
+	struct jk_err err;
+	int rc;
+
+	clu_log_init(&l);
+	clu_files_init(&one);
+	jk_err_clear(&err);
+	if ((rc = clu_log_add(&l, 0, f->path, &err)) == 0 &&
+	    (rc = clu_files_of(&l, NULL, &one, &err)) == 0) {
+		f->csi = one.f[0].csi;
+		f->first_seq = one.f[0].first_seq;
+		f->last_seq = one.f[0].last_seq;
+		f->gone = !one.f[0].exists;
+		f->explicit_start = one.f[0].explicit_start;
+	}
+	clu_files_release(&one);
+	clu_log_release(&l);
+	file_hdr(f);
+	f->csn = f->have_hdr && f->hdr.csi != 0 ? (int)f->hdr.csn : -1;
+	return rc;
 }
 
 void
@@ -848,33 +1021,90 @@ split_name(const char *path, const char **name, size_t *dirlen)
 	*dirlen = (size_t)(base - path);
 }
 
+/* The widths of a cluster list's FirstSeq and LastSeq: as the spec's, wider for wider numbers. */
+static void
+seq_widths(const struct browse *b, int *wf, int *wl)
+{
+	uint64_t mf = 0, ml = 0;
+	size_t i;
+	int n;
+
+	for (i = 0; i < b->nfiles; i++) {
+		mf = b->files[i].first_seq > mf ? b->files[i].first_seq : mf;
+		ml = b->files[i].last_seq > ml ? b->files[i].last_seq : ml;
+	}
+	*wf = (n = snprintf(NULL, 0, "%" PRIu64, mf)) > 4 ? n : 4;
+	*wl = (n = snprintf(NULL, 0, "%" PRIu64, ml)) > 10 ? n : 10;
+}
+
+/*
+ * Row i of a cluster's list, appended to out: a session's heading, or
+ * a file: FirstSeq, LastSeq, D (gone) or * (begun by an explicit start),
+ * the path indented one space per member number.
+ */
+static int
+clu_row(struct browse *b, size_t i, int wf, int wl, struct buf *out)
+{
+	const struct frow *r = &b->frows[i];
+	const struct bfile *f = &b->files[r->file];
+	char flag[16], t[32];
+	time_t sec;
+	struct tm tm;
+
+	if (r->session) {
+		if (r->csi == 0)
+			return buf_adds(out, word(b, "clu_session_unknown", &b->tmp));
+		sec = (time_t)(r->csi / 1000000);
+		if (localtime_r(&sec, &tm) == NULL)
+			memset(&tm, 0, sizeof tm);
+		strftime(t, sizeof t, "%Y%m%d %H:%M:%S", &tm);
+		buf_reset(&b->vars);
+		if (var_set(b, "time", "%s", t) != 0)
+			return JK_ENOMEM;
+		return buf_adds(out, word(b, "clu_session", &b->tmp));
+	}
+	snprintf(flag, sizeof flag, "%s", f->gone ? word(b, "clu_gone", &b->tmp) :
+	    f->explicit_start ? word(b, "clu_start", &b->tmp) : "");
+	return buf_addf(out, "%c%*" PRIu64 " %*" PRIu64 " %-1s %*s%s", i == b->cur ? '>' : ' ',
+	    wf, f->first_seq, wl, f->last_seq, flag, f->csn > 0 ? f->csn : 0, "", f->path);
+}
+
 static int
 render_files(struct browse *b, struct buf *s, int *hl)
 {
 	size_t n = (size_t)b->rows - 5, i, dl;
 	const char *name, *flag;
 	char jrnstart[64], missing[64];
-	int rc = add_text(b, s, "files_head");
+	int rc = add_text(b, s, b->cluster ? "clu_head" : "files_head"), wf = 0, wl = 0;
 
 	snprintf(jrnstart, sizeof jrnstart, "%s", word(b, "files_jrnstart", &b->tmp));
 	snprintf(missing, sizeof missing, "%s", word(b, "files_missing", &b->tmp));
 	if (b->nfrows == 0)
-		rc = rc != 0 ? rc : add_text(b, s, "files_none");
+		rc = rc != 0 ? rc : add_text(b, s, b->cluster ? "clu_none" : "files_none");
 	if (b->cur < b->ftop)
 		b->ftop = b->cur;
 	if (b->cur >= b->ftop + n)
 		b->ftop = b->cur - n + 1;
+	/* a session's first file shows under its heading */
+	if (b->cur == b->ftop && b->ftop > 0 && b->frows[b->ftop - 1].session)
+		b->ftop--;
+	if (b->cluster)
+		seq_widths(b, &wf, &wl);
 	for (i = b->ftop; rc == 0 && i < b->nfrows && i < b->ftop + n; i++) {
 		struct bfile *f = &b->files[b->frows[i].file];
 
-		file_hdr(f);
-		split_name(f->path, &name, &dl);
-		flag = !f->have_hdr ? missing : (f->hdr.flags & 1) ? jrnstart : "";
-		buf_reset(&b->tmp);
-		rc = buf_addf(&b->tmp, "%c  %-12s %-10s %.*s", i == b->cur ? '>' : ' ', name, flag,
-		    (int)dl, f->path);
+		buf_reset(&b->tmp2);
+		if (b->cluster)
+			rc = clu_row(b, i, wf, wl, &b->tmp2);
+		else {
+			file_hdr(f);
+			split_name(f->path, &name, &dl);
+			flag = !f->have_hdr ? missing : (f->hdr.flags & 1) ? jrnstart : "";
+			rc = buf_addf(&b->tmp2, "%c  %-12s %-10s %.*s", i == b->cur ? '>' : ' ', name, flag,
+			    (int)dl, f->path);
+		}
 		if (rc == 0)
-			rc = put_line(b, s, buf_str(&b->tmp), b->tmp.len);
+			rc = put_line(b, s, buf_str(&b->tmp2), b->tmp2.len);
 		if (i == b->cur)
 			*hl = (int)count_lines(s) - 1;
 	}
@@ -1212,7 +1442,8 @@ browse_render(struct browse *b, struct buf *screen, int *hl, struct buf *bar)
 
 		return buf_adds(bar, p->text) != 0 ? JK_ENOMEM : 0;
 	}
-	return buf_adds(bar, word(b, keys[b->view], &b->tmp)) != 0 ? JK_ENOMEM : 0;
+	return buf_adds(bar, word(b, b->cluster && b->view == V_FILES ? "clu_keys" : keys[b->view],
+	    &b->tmp)) != 0 ? JK_ENOMEM : 0;
 }
 
 /* ---- keys ------------------------------------------------------------------------------ */
@@ -1238,10 +1469,18 @@ show_help(struct browse *b, const char *id)
 	b->help = buf_str(&b->helpbuf);
 }
 
+/* The cursor off a session's heading: onto the file below it (a heading always has one). */
+static void
+cur_on_file(struct browse *b)
+{
+	while (b->cur + 1 < b->nfrows && b->frows[b->cur].session)
+		b->cur++;
+}
+
 static int
 key_files(struct browse *b, int key, const struct ui_prompt **prompt)
 {
-	size_t page = (size_t)b->rows - 5;
+	size_t page = (size_t)b->rows - 5, i;
 
 	switch (key) {
 	case 'D': case BK_PGDN:
@@ -1249,22 +1488,33 @@ key_files(struct browse *b, int key, const struct ui_prompt **prompt)
 			b->cur = b->cur + page < b->nfrows ? b->cur + page : b->nfrows - 1;
 			b->ftop = b->ftop + page < b->nfrows ? b->ftop + page : b->ftop;
 		}
+		cur_on_file(b);
 		return 0;
 	case 'U': case BK_PGUP:
 		b->cur = b->cur > page ? b->cur - page : 0;
 		b->ftop = b->ftop > page ? b->ftop - page : 0;
+		cur_on_file(b);
 		return 0;
 	case 'N': case BK_DOWN:
-		if (b->cur + 1 < b->nfrows)
-			b->cur++;
+		for (i = b->cur + 1; i < b->nfrows && b->frows[i].session; i++)
+			;
+		if (i < b->nfrows)
+			b->cur = i;
 		return 0;
 	case 'P': case BK_UP:
-		if (b->cur > 0)
-			b->cur--;
+		for (i = b->cur; i > 0 && b->frows[i - 1].session; i--)
+			;
+		if (i > 0)
+			b->cur = i - 1;
 		return 0;
 	case 'G':
 		return ask(b, A_FILE, prompt);
 	case 'E': case BK_ENTER:
+		/* a cluster's file that is gone (D): why, rather than the member's next file */
+		if (b->cluster && b->nfrows > 0 && file_ready(&b->files[b->frows[b->cur].file]) != 0) {
+			buf_reset(&b->msg);
+			return buf_adds(&b->msg, b->files[b->frows[b->cur].file].msg) != 0 ? JK_ENOMEM : 0;
+		}
 		return browse_examine(b);
 	case 'I':
 		if (b->nfrows > 0) {
@@ -1412,7 +1662,7 @@ browse_key(struct browse *b, int key, const struct ui_prompt **prompt)
 			[V_RECS] = "recs_help", [V_REC] = "detail_help",
 		};
 
-		show_help(b, ids[b->view]);
+		show_help(b, b->cluster && b->view == V_FILES ? "clu_help" : ids[b->view]);
 		return 0;
 	}
 	switch (b->view) {
@@ -1449,34 +1699,75 @@ browse_key(struct browse *b, int key, const struct ui_prompt **prompt)
 
 /* ---- answers --------------------------------------------------------------------------- */
 
-static int
-answer_file(struct browse *b, const char *text)
+/* The row of the file at path (the same path, or the same file by another), or NONE. */
+static size_t
+find_row(const struct browse *b, const char *path)
 {
-	struct bfile *nf;
+	char rp[PATH_MAX], rq[PATH_MAX];
+	bool real = realpath(path, rq) != NULL;
+	size_t i;
+
+	for (i = 0; i < b->nfrows; i++) {
+		const char *p = b->files[b->frows[i].file].path;
+
+		if (!b->frows[i].session && (strcmp(p, path) == 0 ||
+		    (real && realpath(p, rp) != NULL && strcmp(rp, rq) == 0)))
+			return i;
+	}
+	return NONE;
+}
+
+/*
+ * Any path joins the list: for one instance at its end, the stream going
+ * on into it from the last file; in a cluster's, in its session.  *row
+ * gets its row.
+ */
+static int
+append_file(struct browse *b, const char *path, size_t *row)
+{
+	struct bfile *nf, *f;
 	struct frow *nr;
 	size_t i;
 
-	for (i = 0; i < b->nfrows; i++)
-		if (strcmp(b->files[b->frows[i].file].path, text) == 0)
-			break;
-	if (i == b->nfrows) {
-		/* any path: it joins the end of the list */
-		if ((nf = realloc(b->files, (b->nfiles + 1) * sizeof *nf)) == NULL)
-			return JK_ENOMEM;
-		b->files = nf;
-		if ((nr = realloc(b->frows, (b->nfrows + 1) * sizeof *nr)) == NULL)
-			return JK_ENOMEM;
-		b->frows = nr;
-		memset(&b->files[b->nfiles], 0, sizeof *nf);
-		if ((b->files[b->nfiles].path = strdup(text)) == NULL)
-			return JK_ENOMEM;
-		/* the jsel_files name their path: the array moved */
-		for (i = 0; i < b->nfiles; i++)
-			b->files[i].jf.path = b->files[i].path;
-		jsel_file_init(&b->files[b->nfiles].jf, b->files[b->nfiles].path);
-		b->frows[b->nfrows++].file = b->nfiles++;
-		i = b->nfrows - 1;
+	if ((nf = realloc(b->files, (b->nfiles + 1) * sizeof *nf)) == NULL)
+		return JK_ENOMEM;
+	b->files = nf;
+	if ((nr = realloc(b->frows, (b->nfrows + 1) * sizeof *nr)) == NULL)
+		return JK_ENOMEM;
+	b->frows = nr;
+	f = &b->files[b->nfiles];
+	memset(f, 0, sizeof *f);
+	if ((f->path = strdup(path)) == NULL)
+		return JK_ENOMEM;
+	/* the jsel_files name their path: the array moved */
+	for (i = 0; i < b->nfiles; i++)
+		b->files[i].jf.path = b->files[i].path;
+	jsel_file_init(&f->jf, f->path);
+	f->next = NONE;
+	f->prev = b->cluster || b->nfiles == 0 ? NONE : b->nfiles - 1;
+	if (f->prev != NONE)
+		b->files[f->prev].next = b->nfiles;
+	f->csn = -1;
+	b->nfiles++;
+	if (!b->cluster) {
+		b->frows[b->nfrows++] = (struct frow){ .file = b->nfiles - 1 };
+		*row = b->nfrows - 1;
+		return 0;
 	}
+	if (clu_probe(f) == JK_ENOMEM || clu_rows(b) != 0)
+		return JK_ENOMEM;
+	*row = row_of(b, b->nfiles - 1);
+	return 0;
+}
+
+static int
+answer_file(struct browse *b, const char *text)
+{
+	size_t i;
+	int rc;
+
+	if ((i = find_row(b, text)) == NONE && (rc = append_file(b, text, &i)) != 0)
+		return rc;
 	b->cur = i;
 	file_ready(&b->files[b->frows[i].file]);
 	if (b->files[b->frows[i].file].open_rc != 0) {
@@ -1485,6 +1776,12 @@ answer_file(struct browse *b, const char *text)
 		return 0;
 	}
 	return browse_examine(b);
+}
+
+int
+browse_goto(struct browse *b, const char *path)
+{
+	return answer_file(b, path);
 }
 
 static int
@@ -1571,7 +1868,7 @@ answer_time(struct browse *b, const char *text)
 	struct jrn_rec r;
 	struct pos p;
 	uint64_t t;
-	size_t i, from = 0;
+	size_t i, from;
 	int rc;
 
 	jk_err_clear(&err);
@@ -1579,8 +1876,10 @@ answer_time(struct browse *b, const char *text)
 		buf_reset(&b->msg);
 		return buf_adds(&b->msg, err.msg) != 0 ? JK_ENOMEM : 0;
 	}
-	/* the last file created at or before t; files are in time order */
-	for (i = 0; i < b->nfiles; i++) {
+	/* the last file of the chain shown created at or before t; a chain is in time order */
+	for (from = b->top.fi; b->files[from].prev != NONE; from = b->files[from].prev)
+		;
+	for (i = from; i != NONE; i = b->files[i].next) {
 		file_hdr(&b->files[i]);
 		if (b->files[i].have_hdr && b->files[i].hdr.created_us <= t)
 			from = i;

@@ -50,11 +50,22 @@ struct browse;
  */
 int browse_new(char *const *files, size_t n, size_t cur, const struct menu_file *mf,
     struct browse **out, struct jk_err *err);
+/*
+ * A browser over the files of a cluster journal log (clu_files_read), listed
+ * by session as spec/dialogues.md section 4 shows on a cluster member; the
+ * cursor on member csn's current file.  Opened, a file's records run on
+ * into its member's next files.
+ */
+struct clu_files;
+int browse_new_cluster(const struct clu_files *fs, int csn, const struct menu_file *mf,
+    struct browse **out, struct jk_err *err);
 void browse_free(struct browse *b);
 /* The screen size; the page is laid out again at the next render. */
 void browse_size(struct browse *b, int rows, int cols);
 /* Open the records of the file at the cursor, as E does. */
 int browse_examine(struct browse *b);
+/* Open the records of the file at path, as G does (not listed: it joins the list). */
+int browse_goto(struct browse *b, const char *path);
 
 /*
  * The screen as it shows now: rows-1 lines into screen (replaced; each

@@ -24,7 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "dump.h"
+#include "inst.h"
 #include "jsel.h"
 #include "rst.h"
 
@@ -358,6 +360,39 @@ on_signal(int sig)
 	browse_stop = 1;
 }
 
+/*
+ * On a cluster member the browser lists the cluster's journal files
+ * (CLUJRN.LOG) by session; *b stays NULL when inst is not a member.  An
+ * exit code.
+ */
+static int
+member_browser(const char *inst, const struct menu_file *mf, struct browse **b)
+{
+	struct inst_conf conf;
+	struct clu_files fs;
+	struct buf log = BUF_INIT;
+	struct jk_err err;
+	int ex = DUMP_EXIT_OK;
+
+	*b = NULL;
+	jk_err_clear(&err);
+	if (inst == NULL || *inst == '\0' || inst_conf_load(inst, &conf, &err) != 0 ||
+	    conf.cluster_dir[0] == '\0')
+		return DUMP_EXIT_OK;
+	clu_files_init(&fs);
+	if (buf_addf(&log, "%s%s", conf.cluster_dir, CLU_LOG_FILE) != 0)
+		jk_errf(&err, JK_ENOMEM, "out of memory");
+	else if (clu_files_read(buf_str(&log), NULL, &fs, &err) == 0)
+		browse_new_cluster(&fs, conf.csn, mf, b, &err);
+	if (*b == NULL) {
+		dump_warn("%s", err.msg);
+		ex = DUMP_EXIT_ERR;
+	}
+	clu_files_release(&fs);
+	buf_release(&log);
+	return ex;
+}
+
 /* The browser over files, the cursor on the current file (or on FILE, opened). */
 static int
 browse_main(struct opts *o, char **args, int nargs)
@@ -375,6 +410,23 @@ browse_main(struct opts *o, char **args, int nargs)
 
 	rst_files_init(&files);
 	jk_err_clear(&err);
+	if (menu_open("jrndump", &binds, &mf, &err) != 0) {
+		dump_warn("%s", err.msg);
+		ex = DUMP_EXIT_ERR;
+		goto out;
+	}
+	if ((ex = member_browser(o->inst, mf, &b)) != DUMP_EXIT_OK)
+		goto out;
+	if (b != NULL) {
+		if (o->rows > 0)
+			browse_size(b, o->rows, o->cols);
+		if (nargs == 1 && (rc = browse_goto(b, args[0])) < 0) {
+			dump_warn("%s", jk_strerror(rc));
+			ex = DUMP_EXIT_ERR;
+			goto out;
+		}
+		goto run;
+	}
 	if (o->inst != NULL && *o->inst != '\0') {
 		if (rst_files_from_log(&files, o->inst, NULL, 0, &err) != 0) {
 			dump_warn("%s", err.msg);
@@ -401,8 +453,7 @@ browse_main(struct opts *o, char **args, int nargs)
 		}
 		cur = i;
 	}
-	if (menu_open("jrndump", &binds, &mf, &err) != 0 ||
-	    browse_new(files.paths, files.n, cur, mf, &b, &err) != 0) {
+	if (browse_new(files.paths, files.n, cur, mf, &b, &err) != 0) {
 		dump_warn("%s", err.msg);
 		ex = DUMP_EXIT_ERR;
 		goto out;
@@ -414,6 +465,7 @@ browse_main(struct opts *o, char **args, int nargs)
 		ex = DUMP_EXIT_ERR;
 		goto out;
 	}
+run:
 	tty = o->keys == NULL && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (tty) {
 		ex = term_run(b);

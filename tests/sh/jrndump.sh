@@ -93,6 +93,27 @@ off=$(($("$bin/jrndump" --select --global Acct2 "$F1" | cut -d' ' -f2) + 50))
 b=$(od -An -tu1 -j "$off" -N 1 "$F1" | tr -d ' ')
 printf "\\$(printf %03o $((b ^ 255)))" | dd of="$T/bad/flip.001" bs=1 seek="$off" conv=notrunc 2>/dev/null
 
+# a cluster c/ of three members m0 m1 m2 sharing the database cdb/.
+# Session 1: m0 ^A(1)=1 ^A(2)=2; m1 ^B(1)=1; m2 {^C(1)=1 ^A(3)=3}; m0
+# switches to its .002 and sets ^A(4)=4; m1 switches to its .002 and sets
+# ^B(2)=2.  Every member stops; m1 and m0 start again: session 2: m1
+# ^B(3)=3; m0 ^A(5)=5.  Then m1's .002 is removed (a file gone: D).
+C=$T/cl
+cjk() { m=$1; shift; "$bin/jrnkit" -I "$C/m$m" "$@"; }
+mkdir -p "$C" && "$bin/jrnkit" cluster init "$C/c" >/dev/null || exit 1
+for n in 0 1 2; do "$bin/jrnkit" init --cluster "$C/c" --csn $n "$C/m$n" >/dev/null || exit 1; done
+cjk 0 db create "$C/cdb" >/dev/null || exit 1
+printf 'set ^A(1)=1\nset ^A(2)=2\n' | cjk 0 -d "$C/cdb" exec - || exit 1
+printf 'set ^B(1)=1\n' | cjk 1 -d "$C/cdb" exec - || exit 1
+printf 'tstart\nset ^C(1)=1\nset ^A(3)=3\ntcommit\n' | cjk 2 -d "$C/cdb" exec - || exit 1
+cjk 0 switch >/dev/null && printf 'set ^A(4)=4\n' | cjk 0 -d "$C/cdb" exec - || exit 1
+cjk 1 switch >/dev/null && printf 'set ^B(2)=2\n' | cjk 1 -d "$C/cdb" exec - || exit 1
+for n in 0 1 2; do cjk $n stop >/dev/null || exit 1; done
+cjk 1 start >/dev/null && cjk 0 start >/dev/null || exit 1
+printf 'set ^B(3)=3\n' | cjk 1 -d "$C/cdb" exec - || exit 1
+printf 'set ^A(5)=5\n' | cjk 0 -d "$C/cdb" exec - || exit 1
+rm "$C/m1/journal/$D.002" || exit 1
+
 # ---- helpers ----------------------------------------------------------------------------
 
 norm() {
@@ -100,6 +121,7 @@ norm() {
 	    -e "s/$D\\./@D@./g" \
 	    -e 's/^\(Time stamp: \|Time created: *\).*/\1@TIME@/' \
 	    -e 's/^\(Cluster session: *\)[0-9].*/\1@TIME@/' \
+	    -e 's/^\([ >]Session \)[0-9]\{8\} [0-9:]\{8\}$/\1@TIME@/' \
 	    -e 's/^\(File ID: *\)[0-9a-f]\{16\}$/\1@ID@/' \
 	    -e 's/(id [0-9a-f]\{16\})/(id @ID@)/' \
 	    -e 's/^\(Transaction ID: \)[0-9]*/\1@TX@/' -e 's/^\(Process ID: \)[0-9]*/\1PID/' \
@@ -139,6 +161,8 @@ screen() {
 screen files 0
 screen files_move 0
 SI=$T/many screen files_pages 0 --size 160x10
+# The first file's records again after the last file's closed its reader.
+SI=$T/many screen files_reopen 0
 screen files_help 0
 screen files_badkey 0
 # Info with its databases, and back.
@@ -189,6 +213,35 @@ screen torn_info 0 "$T/bad/torn.001"
 screen flip 0 "$T/bad/flip.001"
 # jrndump FILE: the records of FILE at once.
 screen file_arg 0 "$F1"
+
+# ---- a cluster member: the cluster's files by session (the fixture's c/) -----------------
+# The list, the cursor on m0's current file; moving over the session
+# headings; paging a small screen (the heading of a session kept above its
+# first file), and back; help; a key it does not take.
+SI=$C/m0 screen clu_files 0
+SI=$C/m0 screen clu_move 0
+SI=$C/m0 screen clu_pages 0 --size 160x10
+SI=$C/m0 screen clu_pages_back 0 --size 160x10
+SI=$C/m0 screen clu_move_top 0 --size 160x10
+SI=$C/m0 screen clu_help 0
+SI=$C/m0 screen clu_badkey 0
+# A file's records as for one instance: on into its member's next file (not
+# another member's), a record, back from a member's session 2 file past its
+# gone .002 into its .001; E on a gone file names why; I (of a gone file
+# too) and D; T goes
+# through the member's own chain.
+SI=$C/m0 screen clu_examine 0 --size 160x16
+SI=$C/m0 screen clu_detail 0
+SI=$C/m1 screen clu_prev_chain 0 --size 160x12
+SI=$C/m0 screen clu_gone 0
+SI=$C/m0 screen clu_info 0
+SI=$C/m0 screen clu_info_gone 0
+SI=$C/m0 screen clu_dbs 0
+SI=$C/m1 screen clu_time 0
+# G: a file not in the cluster's log joins the list (not a cluster file: session unknown);
+# jrndump FILE on a member: FILE's records, Q to its row in the cluster list.
+SI=$C/m0 screen clu_goto 0
+SI=$C/m0 screen clu_file_arg 0 "$C/m2/journal/$D.001"
 
 # ---- the line mode: every screen, keys echoed ------------------------------------------
 if wanted line; then
