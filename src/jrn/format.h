@@ -67,7 +67,12 @@
  *	DBMAP      u64 database id, u16 length + canonical directory path
  *	           (the record's database number field is the number defined)
  *	CHECKPOINT u32 n, n x u32 database numbers flushed to disk up to here
- *	BACKUP     u16 length + text (backup name and type)
+ *	BACKUP     u16 length + text (backup name and type).  Reserved: readers
+ *	           accept it, nothing writes it.  A backup writes a MARKER with
+ *	           id JRN_BACKUP_MARKER_ID and text "date;time;type" instead,
+ *	           which carries what a backup's place needs (a marker
+ *	           sequence number, the previous marker, a cluster sequence
+ *	           number when cluster-wide); see src/bkp.h.
  *
  * An update inside a transaction (JRN_F_TX) carries the old value(s): for a
  * kill, every node it removed.  So a rollback needs nothing but the journal.
