@@ -34,6 +34,7 @@
 
 #include <yaml.h>
 
+#include "clu.h"
 #include "db.h"
 #include "gref.h"
 #include "inst.h"
@@ -667,7 +668,10 @@ rcv_report_yaml(const struct rcv_report *r, struct buf *out)
 	ADD("# jrnkit recovery report (jrnkit(8), FILES): the last startup recovery.\n");
 	ADD("why: %s\nstarted: \"%s\"\nstarted_us: %" PRIu64 "\nfinished_us: %" PRIu64 "\n",
 	    r->why, when, r->started_us, r->finished_us);
-	ADD("records: %" PRIu64 "\nerrors: %u\nswitched_to: ", r->records, r->errors);
+	ADD("records: %" PRIu64 "\nerrors: %u\n", r->records, r->errors);
+	if (r->seq_next != 0)
+		ADD("seq_next: %" PRIu64 "\n", r->seq_next);
+	ADD("switched_to: ");
 	QUOTED(r->switched_to != NULL ? r->switched_to : "");
 	ADD("\ndatabases:%s\n", r->ndbs == 0 ? " []" : "");
 	for (i = 0; i < r->ndbs; i++) {
@@ -740,6 +744,9 @@ rcv_report_text(const struct rcv_report *r, struct buf *out)
 		ADD("   transaction %" PRIu64 " of process %" PRIu32 ": %" PRIu64 " updates from %" PRIu64
 		    ",%s in %s\n", t->txid, t->pid, t->updates, t->offset, t->path, t->db);
 	}
+	if (r->seq_next != 0)
+		ADD("Cluster sequence counter: the next number is %" PRIu64 " (above every member's journal)\n",
+		    r->seq_next);
 	ADD("%" PRIu64 " records read, %u errors%s\n", r->records, r->errors,
 	    r->errors > 0 ? " (sturecov lists them; writes are refused until they are resolved)" : "");
 #undef ADD
@@ -872,7 +879,7 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 	for (i = 0; i < r->all.n; i++)
 		if ((rc = rst_files_add(&p->files, r->all.paths[i], r->err)) != 0)
 			return rc;
-	if (first->from_path[0] != '\0') {
+	if (!first->from_start) {
 		if ((rc = rst_files_range(&p->files, first->from_path, NULL, r->err)) != 0)
 			return rc;
 		if ((rc = rst_point_location(&p->start, first->from_path, first->from_offset, r->err)) != 0)
@@ -1013,6 +1020,109 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 	return rc;
 }
 
+/*
+ * Whether no update of the journal comes before offset of path, the first
+ * file of the journal: a checkpoint there means "from the first file", as
+ * no checkpoint does, and the two replay as one group.
+ */
+static bool
+at_journal_start(const struct run *r, const char *path, uint64_t offset)
+{
+	struct jrn_reader *rd;
+	struct jrn_rec rec;
+	bool start = true;
+
+	if (r->all.n == 0 || strcmp(r->all.paths[0], path) != 0 || jrn_reader_open(path, &rd, NULL) != 0)
+		return false;
+	while (jrn_reader_next(rd, &rec) == 0 && rec.offset < offset)
+		if (jrn_type_is_update(rec.type)) {
+			start = false;
+			break;
+		}
+	jrn_reader_close(rd);
+	return start;
+}
+
+/* The last cluster sequence number in the journal file path (0: none, or it cannot be read). */
+static uint64_t
+last_seq(const char *path)
+{
+	struct jrn_reader *rd;
+	struct jrn_rec rec;
+	uint64_t seq = 0;
+
+	if (jrn_reader_open(path, &rd, NULL) != 0)
+		return 0;
+	if (jrn_reader_seek(rd, UINT64_MAX) == 0)
+		while (seq == 0 && jrn_reader_prev(rd, &rec) == 0)
+			seq = rec.seq;
+	jrn_reader_close(rd);
+	return seq;
+}
+
+/* The last sequence number in files, newest first up to one that holds numbers (0: none). */
+static uint64_t
+files_last_seq(const struct rst_files *f)
+{
+	uint64_t s = 0;
+	size_t i;
+
+	for (i = f->n; s == 0 && i-- > 0;)
+		s = last_seq(f->paths[i]);
+	return s;
+}
+
+/*
+ * A cluster member: the sequence counter above the last number in the
+ * journal of every member (its journal.log, files newest first up to one
+ * that holds numbers).  After a host crash the counter, not synced at
+ * every number (clu.c), may be behind them: this member's, and those of
+ * the others that went down with the host, whose recovery may come after
+ * this member has begun to write again.  A member whose journal cannot be
+ * read from here (another host's disk) is left out: if it is alive its
+ * numbers are in the counter already, if not its own recovery raises the
+ * counter before it writes.  Numbers only go up.
+ */
+static int
+raise_seq(struct run *r)
+{
+	const struct inst_conf *conf = jk_conf(r->j);
+	struct clu_member *m = NULL;
+	struct rst_files f;
+	struct jk_err e;
+	uint64_t top, s;
+	struct clu *c;
+	size_t n = 0, i;
+	int rc;
+
+	if (conf->cluster_dir[0] == '\0')
+		return 0;
+	top = files_last_seq(&r->all);
+	if ((rc = clu_members(conf->cluster_dir, &m, &n, r->err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (m[i].csn == conf->csn)
+			continue;
+		rst_files_init(&f);
+		jk_err_clear(&e);
+		if (rst_files_from_log(&f, m[i].inst, NULL, 0, &e) == 0 && (s = files_last_seq(&f)) > top)
+			top = s;
+		rst_files_release(&f);
+	}
+	clu_members_free(m, n);
+	if ((rc = clu_open(conf->cluster_dir, conf->csn, &c, r->err)) != 0)
+		return rc;
+	if ((rc = clu_lock(c)) == 0) {
+		rc = clu_seq_raise(c, top + 1);
+		r->rep->seq_next = clu_seq_next(c);
+		clu_unlock(c);
+	}
+	if (rc != 0)
+		*r->err = *clu_err(c);
+	clu_close(c);
+	return rc;
+}
+
 /* The databases of the list, with their checkpoints; those that cannot be opened are recorded. */
 static int
 collect(struct run *r)
@@ -1055,6 +1165,9 @@ collect(struct run *r)
 					if (m.ckpt.file_id != 0 && m.ckpt.path[0] != '\0') {
 						rc = set_str(&d->from_path, m.ckpt.path, r->err);
 						d->from_offset = m.ckpt.offset;
+						d->from_start = at_journal_start(r, m.ckpt.path, m.ckpt.offset);
+					} else {
+						d->from_start = true;
 					}
 					r->active[i] = true;
 				}
@@ -1126,19 +1239,21 @@ rcv_run(const char *inst, const char *why, struct rcv_report *rep, struct jk_err
 	rc = rst_files_from_log(&r.all, r.inst, NULL, 0, err);
 	if (rc == JK_ENOTFOUND)
 		rc = 0;
-	if (rc != 0 || (rc = collect(&r)) != 0)
+	/* before any write: a cluster member's numbers above every journaled one */
+	if (rc != 0 || (rc = raise_seq(&r)) != 0 || (rc = collect(&r)) != 0)
 		goto out;
 	if (rep->ndbs > 0 && (idx = calloc(rep->ndbs, sizeof *idx)) == NULL) {
 		rc = nomem(err);
 		goto out;
 	}
-	/* Groups of databases with one checkpoint, each replayed once from there. */
+	/* Groups of databases with one checkpoint, each replayed once from there (from_start: from the first file). */
 	for (g = 0; g < rep->ndbs && rc == 0; g++) {
 		if (!r.active[g] || rep->dbs[g].recovered)
 			continue;
 		for (i = g, k = 0; i < rep->ndbs; i++)
-			if (r.active[i] && strcmp(rep->dbs[i].from_path, rep->dbs[g].from_path) == 0 &&
-			    rep->dbs[i].from_offset == rep->dbs[g].from_offset)
+			if (r.active[i] && (rep->dbs[g].from_start ? rep->dbs[i].from_start :
+			    !rep->dbs[i].from_start && strcmp(rep->dbs[i].from_path, rep->dbs[g].from_path) == 0 &&
+			    rep->dbs[i].from_offset == rep->dbs[g].from_offset))
 				idx[k++] = i;
 		if (r.all.n == 0) {
 			/* no journal at all: nothing to replay */

@@ -5,7 +5,8 @@
  * journal damage) are recorded with their place, a database with three is
  * dismounted and the others finished, writes are refused until the errors
  * are resolved, and recovery run again after the cause is gone finishes
- * the job; the repair copies every node.
+ * the job; the repair copies every node; a cluster member's recovery puts
+ * the cluster's sequence counter above every member's journal.
  *
  * A crash is a child process that writes and is killed (SIGKILL); a
  * machine crash that lost a data file's last writes is that, then nodes
@@ -26,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "jk.h"
 #include "rcv.h"
 #include "util/dbdump.h"
@@ -452,6 +454,83 @@ test_rcv_repair_copies_every_node(void **state)
 	buf_release(&b);
 }
 
+static char bdir[4300];
+
+/* Member 0 (dir) writes 3 updates, a crash. */
+static void
+member0_writes(void)
+{
+	struct jk *j = open_jk();
+	struct jk_db *db = db_of(j, NULL);
+
+	must_set(j, db, "^M0(1)", "a");
+	must_set(j, db, "^M0(2)", "b");
+	must_set(j, db, "^M0(3)", "c");
+}
+
+/* Member 1 (bdir) writes 5 updates after member 0, a crash. */
+static void
+member1_writes(void)
+{
+	struct jk_err err;
+	struct jk_db *db;
+	struct jk *j;
+	int i;
+
+	jk_err_clear(&err);
+	if (jk_open(bdir, &j, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	if (jk_db(j, NULL, &db) != 0)
+		fail_msg("jk_db: %s", jk_err(j)->msg);
+	for (i = 0; i < 5; i++)
+		must_set(j, db, "^M1(1)", "x");
+}
+
+/*
+ * A host crash that lost the counter's last writes (it is not synced at
+ * every number): the next member to recover puts it above the last number
+ * of every member's journal, its own and those of the others that went
+ * down with the host, so no number is given twice.
+ */
+static void
+test_rcv_cluster_member_raises_the_sequence_counter(void **state)
+{
+	char cdir[4300];
+	struct buf b = BUF_INIT;
+	struct jk_err err;
+	struct clu *c;
+	struct jk *j;
+	uint64_t next;
+
+	(void)state;
+	snprintf(cdir, sizeof cdir, "%s/clu", top);
+	snprintf(bdir, sizeof bdir, "%s/b", top);
+	jk_err_clear(&err);
+	assert_int_equal(clu_create(cdir, &err), 0);
+	assert_int_equal(jk_init(bdir, &err), 0);
+	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
+	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
+	crash(member0_writes);
+	crash(member1_writes);
+	assert_int_equal(clu_open(cdir, -1, &c, &err), 0);
+	next = clu_seq_next(c);
+	assert_true(next >= 9);			/* 8 updates numbered, from 1 */
+	/* the counter as the host crash left it: back at the start */
+	assert_int_equal(clu_lock(c), 0);
+	clu_unstamp(c, 1);
+	clu_unlock(c);
+	assert_int_equal(clu_seq_next(c), 1);
+	j = open_jk();				/* member 0 recovers */
+	assert_int_equal(clu_seq_next(c), next);	/* above member 1's last number too */
+	must_set(j, db_of(j, NULL), "^M0(4)", "d");
+	jk_close(j);
+	assert_int_equal(clu_seq_next(c), next + 1);
+	slurp(RCV_REPORT, &b);
+	assert_non_null(strstr(buf_str(&b), "seq_next: "));
+	clu_close(c);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -463,6 +542,7 @@ main(void)
 		T(test_rcv_full_disk_recorded_dismounted_and_resumable),
 		T(test_rcv_journal_damage_recorded),
 		T(test_rcv_repair_copies_every_node),
+		T(test_rcv_cluster_member_raises_the_sequence_counter),
 	};
 
 	return cmocka_run_group_tests_name("rcv", tests, NULL, NULL);

@@ -22,6 +22,8 @@
 #      journal -extract and -show=statistics; the browser on a 1 GB journal
 #   8. cluster (tests/bench/cluster.sh): sequence numbers/s across 3
 #      processes; a merged restore of 3 members against a single instance
+#   9. recover (tests/bench/recover.sh): jrnkit recover after kill -9 of the
+#      workload against GT.M's mupip journal -recover -backward
 # A target not met is reported, not failed: the exit status is 0 unless a
 # jrnkit command itself failed (1) or the jrnkit binary is missing (1).
 #
@@ -38,7 +40,8 @@
 #   BENCH_ONLY=dump (only section 7, tests/bench/dump.sh; DUMP_1G=0 skips its 1 GB journal),
 #   RST_RUNS (RUNS; timed restores per workload), RST_10X=0 (no 10x journal),
 #   RST_SEQ=0 (no sequential restore), BENCH_ONLY=cluster (only section 7),
-#   CLU_RUNS, CLU_SEQ_N, CLU_N (see cluster.sh).
+#   CLU_RUNS, CLU_SEQ_N, CLU_N (see cluster.sh),
+#   BENCH_ONLY=recover (only section 9), RCV_RUNS (see recover.sh).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,8 +60,8 @@ JK=$BIN/jrnkit
 PEER_BENCH=${PEER_BENCH:-$(cd "$SRC/.." && pwd)/shared/bench}
 
 BENCH_ONLY=${BENCH_ONLY:-all}
-case $BENCH_ONLY in all | restore | dump | cluster) ;; *)
-	echo "bench: BENCH_ONLY must be all, restore, dump or cluster, not '$BENCH_ONLY'" >&2; exit 2 ;;
+case $BENCH_ONLY in all | restore | dump | cluster | recover) ;; *)
+	echo "bench: BENCH_ONLY must be all, restore, dump, cluster or recover, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 case $N$RUNS$GTM_RUNS${N_SYNC1:-0}$GC_SECS$VRUNS in *[!0-9]*)
 	echo "bench: N, RUNS, GTM_RUNS, N_SYNC1 and GC_SECS must be whole numbers" >&2; exit 2 ;;
@@ -169,6 +172,8 @@ fi
 . "$here/dump.sh"
 # shellcheck source=tests/bench/cluster.sh
 . "$here/cluster.sh"
+# shellcheck source=tests/bench/recover.sh
+. "$here/recover.sh"
 summary_head() {
 	if [ "$BENCH_ONLY" = restore ]; then
 		say "== 6. summary (N=$N, restores median of $RST_RUNS; GT.M figures from the same run)"
@@ -221,6 +226,17 @@ if [ "$BENCH_ONLY" = cluster ]; then
 	row figure ours GT.M ratio target status
 	echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
 	cluster_rows
+	say
+	summary_foot
+fi
+if [ "$BENCH_ONLY" = recover ]; then
+	say "(BENCH_ONLY=recover: section 9 only)"
+	say
+	recover_section
+	say "== 6. summary (N=$N, recovery figures median of $RCV_RUNS)"
+	row figure ours GT.M ratio target status
+	echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
+	recover_rows
 	say
 	summary_foot
 fi
@@ -497,6 +513,10 @@ dump_section
 
 cluster_section
 
+# ---- 9. recover (tests/bench/recover.sh) ----------------------------------------------------------
+
+recover_section
+
 # ---- 6. summary -------------------------------------------------------------------------------
 
 export PEER
@@ -521,6 +541,7 @@ row "updates/s, none, 4 processes" "$(num "$UPS_none_4")" "-" "-" "-" "info"
 restore_rows
 dump_rows
 cluster_rows
+recover_rows
 say
 if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 	say "GT.M fsyncs its journal at every TCOMMIT ($G_FSYNC fsyncs for 200 transactions above): its M workload is like our"
