@@ -762,6 +762,7 @@ struct run {
 	struct rcv_errors errs;		/* recorded: unresolved old ones, then this run's */
 	unsigned unrecovered;
 	struct rst_files all;		/* journal.log, read once before the journal is switched */
+	char clulog[PATH_MAX + 32];	/* a cluster member: the cluster's CLUJRN.LOG; else "" */
 	bool *active;			/* per rep->dbs: still to replay in its group */
 	struct jk_err *err;
 };
@@ -866,20 +867,62 @@ copy_files(struct rcv_db *d, const struct rst_files *f, struct jk_err *err)
 	return 0;
 }
 
+/*
+ * The last cluster sequence number at or before offset in the journal file
+ * path (0: none there).  A checkpoint is written under the cluster lock
+ * (jk_checkpoint), so every number up to it was in the databases then:
+ * a member's recovery replays the cluster's journals from the next one.
+ */
+static uint64_t
+seq_before(const char *path, uint64_t offset)
+{
+	struct jrn_reader *rd;
+	struct jrn_rec rec;
+	uint64_t seq = 0;
+
+	if (jrn_reader_open(path, &rd, NULL) != 0)
+		return 0;
+	if (jrn_reader_seek(rd, offset) == 0)
+		while (seq == 0 && jrn_reader_prev(rd, &rec) == 0)
+			seq = rec.seq;
+	jrn_reader_close(rd);
+	return seq;
+}
+
+/* The first damage of a run that counts: in a cluster replay a gap in the numbers does not. */
+static const struct rst_damage *
+first_damage(const struct run *r, const struct rst_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->ndamage; i++)
+		if (r->clulog[0] == '\0' || strstr(res->damage[i].msg, "gap:") == NULL)
+			return &res->damage[i];
+	return NULL;
+}
+
 /* Set up the plan of one replay of the databases idx[0..k) that are still active. */
 static int
 make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 {
 	const struct rcv_db *first = &r->rep->dbs[idx[0]];
+	uint64_t seq;
 	size_t i;
 	int rc;
 
 	if ((rc = rst_plan_set_inst(p, r->inst, r->err)) != 0)
 		return rc;
-	for (i = 0; i < r->all.n; i++)
+	if (r->clulog[0] != '\0') {
+		/* every member's journal, merged in the order the commits reached the databases */
+		if ((rc = rst_plan_set_cluster(p, r->clulog, NULL, r->err)) != 0)
+			return rc;
+		if (!first->from_start && (seq = seq_before(first->from_path, first->from_offset)) != 0)
+			rst_point_seq(&p->start, seq + 1);
+	}
+	for (i = 0; i < r->all.n && r->clulog[0] == '\0'; i++)
 		if ((rc = rst_files_add(&p->files, r->all.paths[i], r->err)) != 0)
 			return rc;
-	if (!first->from_start) {
+	if (!first->from_start && r->clulog[0] == '\0') {
 		if ((rc = rst_files_range(&p->files, first->from_path, NULL, r->err)) != 0)
 			return rc;
 		if ((rc = rst_point_location(&p->start, first->from_path, first->from_offset, r->err)) != 0)
@@ -892,7 +935,8 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 	p->switch_first = true;
 	p->rollback = true;
 	p->db_errors = RST_ABORT;
-	p->jrn_errors = RST_ABORT;
+	/* a cluster: a gap in the numbers is a process killed between taking one and its append */
+	p->jrn_errors = r->clulog[0] != '\0' ? RST_CONTINUE : RST_ABORT;
 	p->record = RCV_RECORD;
 	return 0;
 }
@@ -908,6 +952,7 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 static int
 replay_group(struct run *r, const size_t *idx, size_t k)
 {
+	const struct rst_damage *dmg;
 	struct rst_plan p;
 	struct rst_result res;
 	char global[64];
@@ -961,7 +1006,8 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 		rst_plan_release(&p);
 		if (rc != 0)
 			break;
-		if (run_rc == 0 && res.status != RST_ABORTED) {
+		dmg = first_damage(r, &res);
+		if (run_rc == 0 && res.status != RST_ABORTED && dmg == NULL) {
 			for (i = 0; i < k; i++)
 				if (r->active[idx[i]]) {
 					r->rep->dbs[idx[i]].recovered = true;
@@ -969,7 +1015,7 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 				}
 			break;
 		}
-		if (res.ndamage == 0) {
+		if (dmg == NULL) {
 			bool found = false;
 
 			for (i = 0; i < k && rc == 0; i++) {
@@ -1007,8 +1053,8 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 
 			if (!r->active[idx[i]])
 				continue;
-			if (res.ndamage > 0)
-				rc = record(r, d, res.damage[0].path, res.damage[0].valid_end, "", res.damage[0].msg);
+			if (dmg != NULL)
+				rc = record(r, d, dmg->path, dmg->valid_end, "", dmg->msg);
 			else
 				rc = record(r, d, res.next_path, res.next_offset, "",
 				    res.err.msg[0] ? res.err.msg : "the replay failed");
@@ -1239,6 +1285,8 @@ rcv_run(const char *inst, const char *why, struct rcv_report *rep, struct jk_err
 	rc = rst_files_from_log(&r.all, r.inst, NULL, 0, err);
 	if (rc == JK_ENOTFOUND)
 		rc = 0;
+	if (jk_conf(r.j)->cluster_dir[0] != '\0')
+		snprintf(r.clulog, sizeof r.clulog, "%s%s", jk_conf(r.j)->cluster_dir, CLU_LOG_FILE);
 	/* before any write: a cluster member's numbers above every journaled one */
 	if (rc != 0 || (rc = raise_seq(&r)) != 0 || (rc = collect(&r)) != 0)
 		goto out;

@@ -61,7 +61,16 @@
  * others that went down with the host): the counter is not synced at every
  * number, so a host crash can leave it behind the journals, and a number
  * given twice would be a duplicate to every merged restore.  The report
- * gives the counter's next number (seq_next).
+ * gives the counter's next number (seq_next).  Then each group is replayed
+ * from the cluster journal log (CLUJRN.LOG: every member's files, merged
+ * by sequence number, rst.h), not from this member's journal alone: a
+ * database the members share gets their updates in the order they were
+ * committed, which replaying one member's journal after another's would
+ * not give.  The replay starts after the last number at or before the
+ * checkpoint (a checkpoint is taken under the cluster lock, so everything
+ * numbered up to there was in the databases), or at the start of the log.
+ * A gap in the numbers (a process killed between taking a number and its
+ * append) is passed over; any other journal damage is recorded as always.
  *
  * ERRORS.  A database that cannot be opened, a database error while
  * replaying (a full disk), journal damage before its end, journal files

@@ -6,7 +6,8 @@
  * dismounted and the others finished, writes are refused until the errors
  * are resolved, and recovery run again after the cause is gone finishes
  * the job; the repair copies every node; a cluster member's recovery puts
- * the cluster's sequence counter above every member's journal.
+ * the cluster's sequence counter above every member's journal and replays
+ * a shared database from every member's journal in sequence order.
  *
  * A crash is a child process that writes and is killed (SIGKILL); a
  * machine crash that lost a data file's last writes is that, then nodes
@@ -486,6 +487,24 @@ member1_writes(void)
 		must_set(j, db, "^M1(1)", "x");
 }
 
+/* As `jrnkit cluster join` does: a new journal file, begun in the cluster (CLUJRN.LOG). */
+static void
+member_switch(const char *d)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT;
+	struct jk_err err;
+	struct jk *j;
+
+	jk_err_clear(&err);
+	if (jk_open(d, &j, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	if (jk_switch(j, &from, &to) != 0)
+		fail_msg("jk_switch: %s", jk_err(j)->msg);
+	jk_close(j);
+	buf_release(&from);
+	buf_release(&to);
+}
+
 /*
  * A host crash that lost the counter's last writes (it is not synced at
  * every number): the next member to recover puts it above the last number
@@ -510,6 +529,8 @@ test_rcv_cluster_member_raises_the_sequence_counter(void **state)
 	assert_int_equal(jk_init(bdir, &err), 0);
 	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
 	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
+	member_switch(dir);
+	member_switch(bdir);
 	crash(member0_writes);
 	crash(member1_writes);
 	assert_int_equal(clu_open(cdir, -1, &c, &err), 0);
@@ -531,6 +552,59 @@ test_rcv_cluster_member_raises_the_sequence_counter(void **state)
 	buf_release(&b);
 }
 
+/* Both members write the shared database x in turn (one process, a handle each), then a crash. */
+static void
+members_interleave(void)
+{
+	struct jk_err err;
+	struct jk *a = open_jk(), *b;
+
+	jk_err_clear(&err);
+	if (jk_open(bdir, &b, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	must_set(a, db_of(a, dbx), "^S(1)", "a1");
+	must_set(b, db_of(b, dbx), "^S(1)", "b1");
+	must_set(a, db_of(a, dbx), "^S(2)", "a2");
+	must_set(b, db_of(b, dbx), "^S(2)", "b2");
+	must_set(a, db_of(a, dbx), "^S(1)", "a3");
+}
+
+/*
+ * Members sharing a database: a member's recovery replays every member's
+ * journal merged in sequence order, so the shared database ends as the
+ * cluster committed it; its own journal alone would put its older ^S(2)
+ * back over the other member's newer one.
+ */
+static void
+test_rcv_cluster_member_replays_the_shared_database_in_sequence_order(void **state)
+{
+	char cdir[4300];
+	struct buf dump = BUF_INIT;
+	struct jk_err err;
+	struct jk *j;
+
+	(void)state;
+	snprintf(cdir, sizeof cdir, "%s/clu", top);
+	snprintf(bdir, sizeof bdir, "%s/b", top);
+	jk_err_clear(&err);
+	assert_int_equal(clu_create(cdir, &err), 0);
+	assert_int_equal(jk_init(bdir, &err), 0);
+	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
+	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
+	member_switch(dir);
+	member_switch(bdir);
+	crash(members_interleave);
+	/* the host crash lost the data file's last writes */
+	lose(dbx, "^S(1)");
+	lose(dbx, "^S(2)");
+	j = open_jk();				/* member 0 recovers */
+	jk_close(j);
+	tu_db_dump(dbx, &dump);
+	assert_string_equal(buf_str(&dump), "^S(1)=\"a3\"\n^S(2)=\"b2\"\n");
+	assert_false(exists(RCV_ERRORS));
+	buf_release(&dump);
+}
+
 int
 main(void)
 {
@@ -543,6 +617,7 @@ main(void)
 		T(test_rcv_journal_damage_recorded),
 		T(test_rcv_repair_copies_every_node),
 		T(test_rcv_cluster_member_raises_the_sequence_counter),
+		T(test_rcv_cluster_member_replays_the_shared_database_in_sequence_order),
 	};
 
 	return cmocka_run_group_tests_name("rcv", tests, NULL, NULL);
