@@ -869,7 +869,7 @@ copy_files(struct rcv_db *d, const struct rst_files *f, struct jk_err *err)
 
 /*
  * The last cluster sequence number at or before offset in the journal file
- * path (0: none there).  A checkpoint is written under the cluster lock
+ * path (0: none there, or it cannot be read; UINT64_MAX: in the file).  A checkpoint is written under the cluster lock
  * (jk_checkpoint), so every number up to it was in the databases then:
  * a member's recovery replays the cluster's journals from the next one.
  */
@@ -1089,23 +1089,6 @@ at_journal_start(const struct run *r, const char *path, uint64_t offset)
 	return start;
 }
 
-/* The last cluster sequence number in the journal file path (0: none, or it cannot be read). */
-static uint64_t
-last_seq(const char *path)
-{
-	struct jrn_reader *rd;
-	struct jrn_rec rec;
-	uint64_t seq = 0;
-
-	if (jrn_reader_open(path, &rd, NULL) != 0)
-		return 0;
-	if (jrn_reader_seek(rd, UINT64_MAX) == 0)
-		while (seq == 0 && jrn_reader_prev(rd, &rec) == 0)
-			seq = rec.seq;
-	jrn_reader_close(rd);
-	return seq;
-}
-
 /* The last sequence number in files, newest first up to one that holds numbers (0: none). */
 static uint64_t
 files_last_seq(const struct rst_files *f)
@@ -1114,7 +1097,7 @@ files_last_seq(const struct rst_files *f)
 	size_t i;
 
 	for (i = f->n; s == 0 && i-- > 0;)
-		s = last_seq(f->paths[i]);
+		s = seq_before(f->paths[i], UINT64_MAX);
 	return s;
 }
 

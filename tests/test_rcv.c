@@ -457,6 +457,41 @@ test_rcv_repair_copies_every_node(void **state)
 
 static char bdir[4300];
 
+/* As `jrnkit cluster join` does: a new journal file, begun in the cluster (CLUJRN.LOG). */
+static void
+member_switch(const char *d)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT;
+	struct jk_err err;
+	struct jk *j;
+
+	jk_err_clear(&err);
+	if (jk_open(d, &j, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	if (jk_switch(j, &from, &to) != 0)
+		fail_msg("jk_switch: %s", jk_err(j)->msg);
+	jk_close(j);
+	buf_release(&from);
+	buf_release(&to);
+}
+
+/* A cluster in cdir: dir is member 0, bdir (made) member 1, each journaling in it. */
+static void
+make_cluster(char *cdir, size_t n)
+{
+	struct jk_err err;
+
+	snprintf(cdir, n, "%s/clu", top);
+	snprintf(bdir, sizeof bdir, "%s/b", top);
+	jk_err_clear(&err);
+	assert_int_equal(clu_create(cdir, &err), 0);
+	assert_int_equal(jk_init(bdir, &err), 0);
+	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
+	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
+	member_switch(dir);
+	member_switch(bdir);
+}
+
 /* Member 0 (dir) writes 3 updates, a crash. */
 static void
 member0_writes(void)
@@ -487,24 +522,6 @@ member1_writes(void)
 		must_set(j, db, "^M1(1)", "x");
 }
 
-/* As `jrnkit cluster join` does: a new journal file, begun in the cluster (CLUJRN.LOG). */
-static void
-member_switch(const char *d)
-{
-	struct buf from = BUF_INIT, to = BUF_INIT;
-	struct jk_err err;
-	struct jk *j;
-
-	jk_err_clear(&err);
-	if (jk_open(d, &j, &err) != 0)
-		fail_msg("jk_open: %s", err.msg);
-	if (jk_switch(j, &from, &to) != 0)
-		fail_msg("jk_switch: %s", jk_err(j)->msg);
-	jk_close(j);
-	buf_release(&from);
-	buf_release(&to);
-}
-
 /*
  * A host crash that lost the counter's last writes (it is not synced at
  * every number): the next member to recover puts it above the last number
@@ -522,15 +539,7 @@ test_rcv_cluster_member_raises_the_sequence_counter(void **state)
 	uint64_t next;
 
 	(void)state;
-	snprintf(cdir, sizeof cdir, "%s/clu", top);
-	snprintf(bdir, sizeof bdir, "%s/b", top);
-	jk_err_clear(&err);
-	assert_int_equal(clu_create(cdir, &err), 0);
-	assert_int_equal(jk_init(bdir, &err), 0);
-	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
-	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
-	member_switch(dir);
-	member_switch(bdir);
+	make_cluster(cdir, sizeof cdir);
 	crash(member0_writes);
 	crash(member1_writes);
 	assert_int_equal(clu_open(cdir, -1, &c, &err), 0);
@@ -580,19 +589,10 @@ test_rcv_cluster_member_replays_the_shared_database_in_sequence_order(void **sta
 {
 	char cdir[4300];
 	struct buf dump = BUF_INIT;
-	struct jk_err err;
 	struct jk *j;
 
 	(void)state;
-	snprintf(cdir, sizeof cdir, "%s/clu", top);
-	snprintf(bdir, sizeof bdir, "%s/b", top);
-	jk_err_clear(&err);
-	assert_int_equal(clu_create(cdir, &err), 0);
-	assert_int_equal(jk_init(bdir, &err), 0);
-	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
-	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
-	member_switch(dir);
-	member_switch(bdir);
+	make_cluster(cdir, sizeof cdir);
 	crash(members_interleave);
 	/* the host crash lost the data file's last writes */
 	lose(dbx, "^S(1)");
