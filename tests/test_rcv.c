@@ -30,6 +30,7 @@
 
 #include "clu.h"
 #include "jk.h"
+#include "jrn/jrn.h"
 #include "rcv.h"
 #include "util/dbdump.h"
 #include "util/tmpdir.h"
@@ -455,6 +456,48 @@ test_rcv_repair_copies_every_node(void **state)
 	buf_release(&b);
 }
 
+/* Writes to x only, which has no checkpoint; the default database is not written. */
+static void
+writes_x_only(void)
+{
+	struct jk *j = open_jk();
+
+	must_set(j, db_of(j, dbx), "^X(1)", "1");
+	must_set(j, db_of(j, dbx), "^X(2)", "2");
+}
+
+/*
+ * A database checkpointed at the start of the journal (never written since)
+ * and one without a checkpoint are replayed in one pass, not two: the
+ * records read are those of the journal once.
+ */
+static void
+test_rcv_start_checkpoint_and_none_replay_in_one_pass(void **state)
+{
+	struct rcv_report rep;
+	struct jrn_verify v;
+	struct jk_err err;
+	size_t i;
+
+	(void)state;
+	crash(writes_x_only);
+	jk_err_clear(&err);
+	rcv_report_init(&rep);
+	if (rcv_recover(dir, "crash", &rep, &err) != 0)
+		fail_msg("rcv_recover: %s", err.msg);
+	assert_int_equal(rep.ndbs, 2);
+	for (i = 0; i < rep.ndbs; i++) {
+		assert_true(rep.dbs[i].recovered);
+		assert_int_equal(rep.dbs[i].nfiles, 1);
+	}
+	/* one of them has a checkpoint (at the start), the other none */
+	assert_true(rep.dbs[0].from_path[0] != '\0' || rep.dbs[1].from_path[0] != '\0');
+	assert_true(rep.dbs[0].from_path[0] == '\0' || rep.dbs[1].from_path[0] == '\0');
+	assert_int_equal(jrn_verify_file(rep.dbs[0].files[0], &v, &err), 0);
+	assert_int_equal(rep.records, v.records);
+	rcv_report_release(&rep);
+}
+
 static char bdir[4300];
 
 /* As `jrnkit cluster join` does: a new journal file, begun in the cluster (CLUJRN.LOG). */
@@ -616,6 +659,7 @@ main(void)
 		T(test_rcv_full_disk_recorded_dismounted_and_resumable),
 		T(test_rcv_journal_damage_recorded),
 		T(test_rcv_repair_copies_every_node),
+		T(test_rcv_start_checkpoint_and_none_replay_in_one_pass),
 		T(test_rcv_cluster_member_raises_the_sequence_counter),
 		T(test_rcv_cluster_member_replays_the_shared_database_in_sequence_order),
 	};
