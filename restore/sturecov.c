@@ -2,9 +2,12 @@
  * sturecov - what a DBA does after startup recovery recorded errors
  * (sturecov(8); spec/dialogues.md section 5, ^STURECOV).
  *
- * The error type first (JRN; CLUJRN says this instance is no cluster
- * member until clusters exist), then the recovery options, each doing its
- * job through the library (src/rcv.h, src/jk.h, src/db.h).  The words are
+ * The error type first: JRN, this instance; CLUJRN, on a cluster member,
+ * the cluster (every member in the members file, CSN order, this one
+ * first), elsewhere a word that this instance is no member.  Then the
+ * recovery options, each doing its job through the library (src/rcv.h,
+ * src/jk.h, src/db.h, src/clu.h) for the instance or, under CLUJRN, for
+ * every member (sturecov(8) says what each does to a cluster).  The words are
  * in menus/sturecov.yaml; answers come one a line when stdin is not a
  * terminal, so the dialogue is replayed from scripts in the tests.
  * Exit 0 when the operator leaves, 1 on an error that stops the utility,
@@ -19,9 +22,12 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clu.h"
 #include "db.h"
+#include "inst.h"
 #include "jk.h"
 #include "rcv.h"
+#include "rst.h"
 #include "ui/menu.h"
 #include "ui/ui.h"
 
@@ -29,6 +35,9 @@ struct st {
 	const char *inst;
 	struct menu_file *mf;
 	struct ui_answer a;
+	bool cluster;			/* CLUJRN: the options act on every member */
+	struct clu_member *m;		/* the members, this instance first */
+	size_t nm;
 };
 
 static void
@@ -65,36 +74,102 @@ ask_yes(struct ui *ui, struct st *s, const char *id, bool *yes)
 	return rc;
 }
 
-/* The instance for one option (its session ends with the option), or NULL after saying why not. */
+/* An instance for one option (its session ends with the option), or NULL after saying why not. */
 static struct jk *
-open_inst(struct ui *ui, struct st *s)
+open_dir(struct ui *ui, const char *inst)
 {
 	struct jk_err err;
 	struct jk *j;
 
 	jk_err_clear(&err);
-	if (jk_open(s->inst, &j, &err) != 0) {
+	if (jk_open(inst, &j, &err) != 0) {
 		ui_puts(ui, err.msg);
 		return NULL;
 	}
 	return j;
 }
 
+static struct jk *
+open_inst(struct ui *ui, struct st *s)
+{
+	return open_dir(ui, s->inst);
+}
+
+/* The instances an option acts on: the members under CLUJRN, else this one. */
+static size_t
+ninst(const struct st *s)
+{
+	return s->cluster ? s->nm : 1;
+}
+
+static const char *
+inst_at(const struct st *s, size_t i)
+{
+	return s->cluster ? s->m[i].inst : s->inst;
+}
+
+/* Under CLUJRN, the heading of member i's part of an answer. */
+static void
+member_head(struct ui *ui, const struct st *s, size_t i)
+{
+	if (s->cluster)
+		ui_printf(ui, "Member %d: %s\n", s->m[i].csn, s->m[i].inst);
+}
+
+/*
+ * This instance's cluster: its members into s, this one first.  0 and
+ * nothing set when it is no member; an error (said) when the cluster
+ * cannot be read.
+ */
+static int
+load_cluster(struct ui *ui, struct st *s, bool *member)
+{
+	struct inst_conf c;
+	struct clu_member t;
+	struct jk_err err;
+	size_t i;
+
+	*member = false;
+	jk_err_clear(&err);
+	if (inst_conf_load(s->inst, &c, &err) != 0) {
+		ui_puts(ui, err.msg);
+		return err.code;
+	}
+	if (c.cluster_dir[0] == '\0')
+		return 0;
+	clu_members_free(s->m, s->nm);
+	s->m = NULL;
+	s->nm = 0;
+	if (clu_members(c.cluster_dir, &s->m, &s->nm, &err) != 0) {
+		ui_puts(ui, err.msg);
+		return err.code;
+	}
+	for (i = 0; i < s->nm; i++)
+		if (s->m[i].csn == c.csn) {
+			t = s->m[0];
+			s->m[0] = s->m[i];
+			s->m[i] = t;
+			*member = true;
+		}
+	if (!*member)
+		ui_printf(ui, "The members file of %s does not name this instance as member %d\n", c.cluster_dir, c.csn);
+	return 0;
+}
+
 /* ---- 1: the errors ---------------------------------------------------------------------- */
 
-static int
-act_list(struct ui *ui, void *ctx)
+static void
+list_errors(struct ui *ui, struct st *s, const char *inst)
 {
-	struct st *s = ctx;
 	struct rcv_errors e;
 	struct jk_err err;
 	char when[32];
 	size_t i;
 
 	jk_err_clear(&err);
-	if (rcv_errors_read(s->inst, &e, &err) != 0) {
+	if (rcv_errors_read(inst, &e, &err) != 0) {
 		ui_puts(ui, err.msg);
-		return 0;
+		return;
 	}
 	if (e.n == 0 || e.resolved) {
 		say(ui, s, "none_listed");
@@ -116,6 +191,18 @@ act_list(struct ui *ui, void *ctx)
 		}
 	}
 	rcv_errors_release(&e);
+}
+
+static int
+act_list(struct ui *ui, void *ctx)
+{
+	struct st *s = ctx;
+	size_t i;
+
+	for (i = 0; i < ninst(s); i++) {
+		member_head(ui, s, i);
+		list_errors(ui, s, inst_at(s, i));
+	}
 	return 0;
 }
 
@@ -131,15 +218,22 @@ act_rerun(struct ui *ui, void *ctx)
 	bool yes;
 	int rc;
 
+	size_t i;
+
 	if ((rc = ask_yes(ui, s, "rerun", &yes)) != 0 || !yes)
 		return rc;
-	jk_err_clear(&err);
-	rcv_report_init(&rep);
-	if (rcv_recover(s->inst, "on demand", &rep, &err) != 0)
-		ui_puts(ui, err.msg);
-	else if (rcv_report_text(&rep, &out) == 0)
-		fputs(buf_str(&out), ui->out);
-	rcv_report_release(&rep);
+	/* CLUJRN: this member, then the others that are not open (they went down with it) */
+	for (i = 0; i < ninst(s); i++) {
+		member_head(ui, s, i);
+		jk_err_clear(&err);
+		rcv_report_init(&rep);
+		buf_reset(&out);
+		if (rcv_recover(inst_at(s, i), "on demand", &rep, &err) != 0)
+			ui_puts(ui, err.msg);
+		else if (rcv_report_text(&rep, &out) == 0)
+			fputs(buf_str(&out), ui->out);
+		rcv_report_release(&rep);
+	}
 	buf_release(&out);
 	return 0;
 }
@@ -188,11 +282,44 @@ act_reset(struct ui *ui, void *ctx)
 
 /* ---- 4 and 5: dismount, mount ------------------------------------------------------------------ */
 
+/* Whether the instance j lists the database dir (canonical, as jk_db_list gives it). */
+static bool
+lists_db(struct jk *j, const char *dir)
+{
+	struct buf c = BUF_INIT;
+	char **paths;
+	bool *mt, found = false;
+	size_t n, i;
+
+	if (rst_canon_dir(dir, &c, NULL) != 0 || jk_db_list(j, &paths, &mt, &n) != 0) {
+		buf_release(&c);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		found = found || strcmp(paths[i], buf_str(&c)) == 0;
+		free(paths[i]);
+	}
+	free(paths);
+	free(mt);
+	buf_release(&c);
+	return found;
+}
+
+static void
+member_register(struct ui *ui, struct jk *j, const char *dir, bool m, int csn)
+{
+	if (jk_db_register(j, dir, m) != 0)
+		ui_printf(ui, "Member %d: %s\n", csn, jk_err(j)->msg);
+	else
+		ui_printf(ui, "Database %s %s in member %d\n", dir, m ? "mounted" : "dismounted", csn);
+}
+
 static int
 mount(struct ui *ui, struct st *s, bool m)
 {
 	struct jk *j;
 	const char *dir;
+	size_t i, done = 0;
 	int rc;
 
 	if ((rc = ask(ui, s, m ? "mount_dir" : "dismount_dir")) != 0 || s->a.empty)
@@ -203,13 +330,33 @@ mount(struct ui *ui, struct st *s, bool m)
 		ui_printf(ui, "No database exists in %s\n", dir);
 		return 0;
 	}
-	if ((j = open_inst(ui, s)) == NULL)
+	if (!s->cluster) {
+		if ((j = open_inst(ui, s)) == NULL)
+			return 0;
+		if (jk_db_register(j, dir, m) != 0)
+			ui_puts(ui, jk_err(j)->msg);
+		else
+			ui_printf(ui, "Database %s %s\n", dir, m ? "mounted" : "dismounted");
+		jk_close(j);
 		return 0;
-	if (jk_db_register(j, dir, m) != 0)
-		ui_puts(ui, jk_err(j)->msg);
-	else
-		ui_printf(ui, "Database %s %s\n", dir, m ? "mounted" : "dismounted");
-	jk_close(j);
+	}
+	/* CLUJRN: in every member that lists it; a database none lists is mounted in this member */
+	for (i = 0; i < s->nm; i++) {
+		if ((j = open_dir(ui, s->m[i].inst)) == NULL)
+			continue;
+		if (lists_db(j, dir)) {
+			member_register(ui, j, dir, m, s->m[i].csn);
+			done++;
+		}
+		jk_close(j);
+	}
+	if (done == 0 && m && (j = open_inst(ui, s)) != NULL) {
+		member_register(ui, j, dir, m, s->m[0].csn);
+		jk_close(j);
+		done++;
+	}
+	if (done == 0)
+		ui_printf(ui, "No member of the cluster lists %s\n", dir);
 	return 0;
 }
 
@@ -296,10 +443,11 @@ static int
 act_check(struct ui *ui, void *ctx)
 {
 	struct st *s = ctx;
+	struct buf seen = BUF_INIT;	/* "\n" path "\n" per database checked: each once */
 	struct jk *j;
 	char **paths;
 	bool *mt;
-	size_t n, i;
+	size_t n, i, k, all = 0;
 	int rc;
 
 	if ((rc = ask(ui, s, "check_dir")) != 0)
@@ -308,21 +456,37 @@ act_check(struct ui *ui, void *ctx)
 		check_one(ui, buf_str(&s->a.text));
 		return 0;
 	}
-	if ((j = open_inst(ui, s)) == NULL)
-		return 0;
-	if (jk_db_list(j, &paths, &mt, &n) != 0) {
-		ui_puts(ui, jk_err(j)->msg);
-	} else {
-		if (n == 0)
-			ui_puts(ui, "No databases are listed in this instance.");
+	buf_adds(&seen, "\n");
+	for (k = 0; k < ninst(s); k++) {
+		if ((j = open_dir(ui, inst_at(s, k))) == NULL)
+			continue;
+		if (jk_db_list(j, &paths, &mt, &n) != 0) {
+			ui_puts(ui, jk_err(j)->msg);
+			n = 0;
+			paths = NULL;
+			mt = NULL;
+		}
 		for (i = 0; i < n; i++) {
-			check_one(ui, paths[i]);
+			size_t at = seen.len;
+
+			if (buf_addf(&seen, "%s\n", paths[i]) == 0 &&
+			    strstr(buf_str(&seen), buf_str(&seen) + at - 1) == buf_str(&seen) + at - 1) {
+				check_one(ui, paths[i]);
+				all++;
+			} else {
+				seen.len = at;	/* checked already (a database members share) */
+				seen.data[at] = '\0';
+			}
 			free(paths[i]);
 		}
 		free(paths);
 		free(mt);
+		jk_close(j);
 	}
-	jk_close(j);
+	if (all == 0)
+		ui_puts(ui, s->cluster ? "No databases are listed in the members of this cluster." :
+		    "No databases are listed in this instance.");
+	buf_release(&seen);
 	return 0;
 }
 
@@ -353,7 +517,7 @@ static int
 dialogue(struct ui *ui, struct st *s, struct jk_err *err)
 {
 	const struct menu *jrn = menu_find(s->mf, "jrn");
-	bool yes;
+	bool yes, member, pending;
 	size_t i;
 	int rc;
 
@@ -370,10 +534,19 @@ dialogue(struct ui *ui, struct st *s, struct jk_err *err)
 			return rc == UI_BACK ? 0 : rc;
 		if (s->a.choice == 0)
 			break;
-		/* CLUJRN: there are no clusters yet, so this instance is none's member */
-		say(ui, s, "not_cluster");
+		/* CLUJRN: the cluster's members, when this instance is one */
+		rc = load_cluster(ui, s, &member);
+		if (rc == 0 && member) {
+			s->cluster = true;
+			jrn = menu_find(s->mf, "clujrn");
+			break;
+		}
+		if (rc == 0)
+			say(ui, s, "not_cluster");
 	}
-	if (!rcv_errors_pending(s->inst)) {
+	for (i = 0, pending = false; i < ninst(s); i++)
+		pending = pending || rcv_errors_pending(inst_at(s, i));
+	if (!pending) {
 		say(ui, s, "no_errors");
 		if ((rc = ask_yes(ui, s, "continue", &yes)) != 0 || !yes)
 			return rc == UI_BACK ? 0 : rc;
@@ -424,6 +597,7 @@ main(int argc, char **argv)
 	if (rc < 0)
 		warnx("%s", err.msg[0] ? err.msg : jk_strerror(rc));
 	ui_answer_release(&s.a);
+	clu_members_free(s.m, s.nm);
 	menu_file_free(s.mf);
 	ui_release(&ui);
 	return rc < 0 ? 1 : 0;

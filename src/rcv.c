@@ -34,6 +34,7 @@
 
 #include <yaml.h>
 
+#include "clu.h"
 #include "db.h"
 #include "gref.h"
 #include "inst.h"
@@ -667,7 +668,10 @@ rcv_report_yaml(const struct rcv_report *r, struct buf *out)
 	ADD("# jrnkit recovery report (jrnkit(8), FILES): the last startup recovery.\n");
 	ADD("why: %s\nstarted: \"%s\"\nstarted_us: %" PRIu64 "\nfinished_us: %" PRIu64 "\n",
 	    r->why, when, r->started_us, r->finished_us);
-	ADD("records: %" PRIu64 "\nerrors: %u\nswitched_to: ", r->records, r->errors);
+	ADD("records: %" PRIu64 "\nerrors: %u\n", r->records, r->errors);
+	if (r->seq_next != 0)
+		ADD("seq_next: %" PRIu64 "\n", r->seq_next);
+	ADD("switched_to: ");
 	QUOTED(r->switched_to != NULL ? r->switched_to : "");
 	ADD("\ndatabases:%s\n", r->ndbs == 0 ? " []" : "");
 	for (i = 0; i < r->ndbs; i++) {
@@ -740,6 +744,9 @@ rcv_report_text(const struct rcv_report *r, struct buf *out)
 		ADD("   transaction %" PRIu64 " of process %" PRIu32 ": %" PRIu64 " updates from %" PRIu64
 		    ",%s in %s\n", t->txid, t->pid, t->updates, t->offset, t->path, t->db);
 	}
+	if (r->seq_next != 0)
+		ADD("Cluster sequence counter: the next number is %" PRIu64 " (above every member's journal)\n",
+		    r->seq_next);
 	ADD("%" PRIu64 " records read, %u errors%s\n", r->records, r->errors,
 	    r->errors > 0 ? " (sturecov lists them; writes are refused until they are resolved)" : "");
 #undef ADD
@@ -755,6 +762,7 @@ struct run {
 	struct rcv_errors errs;		/* recorded: unresolved old ones, then this run's */
 	unsigned unrecovered;
 	struct rst_files all;		/* journal.log, read once before the journal is switched */
+	char clulog[PATH_MAX + 32];	/* a cluster member: the cluster's CLUJRN.LOG; else "" */
 	bool *active;			/* per rep->dbs: still to replay in its group */
 	struct jk_err *err;
 };
@@ -859,20 +867,62 @@ copy_files(struct rcv_db *d, const struct rst_files *f, struct jk_err *err)
 	return 0;
 }
 
+/*
+ * The last cluster sequence number at or before offset in the journal file
+ * path (0: none there, or it cannot be read; UINT64_MAX: in the file).  A checkpoint is written under the cluster lock
+ * (jk_checkpoint), so every number up to it was in the databases then:
+ * a member's recovery replays the cluster's journals from the next one.
+ */
+static uint64_t
+seq_before(const char *path, uint64_t offset)
+{
+	struct jrn_reader *rd;
+	struct jrn_rec rec;
+	uint64_t seq = 0;
+
+	if (jrn_reader_open(path, &rd, NULL) != 0)
+		return 0;
+	if (jrn_reader_seek(rd, offset) == 0)
+		while (seq == 0 && jrn_reader_prev(rd, &rec) == 0)
+			seq = rec.seq;
+	jrn_reader_close(rd);
+	return seq;
+}
+
+/* The first damage of a run that counts: in a cluster replay a gap in the numbers does not. */
+static const struct rst_damage *
+first_damage(const struct run *r, const struct rst_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->ndamage; i++)
+		if (r->clulog[0] == '\0' || strstr(res->damage[i].msg, "gap:") == NULL)
+			return &res->damage[i];
+	return NULL;
+}
+
 /* Set up the plan of one replay of the databases idx[0..k) that are still active. */
 static int
 make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 {
 	const struct rcv_db *first = &r->rep->dbs[idx[0]];
+	uint64_t seq;
 	size_t i;
 	int rc;
 
 	if ((rc = rst_plan_set_inst(p, r->inst, r->err)) != 0)
 		return rc;
-	for (i = 0; i < r->all.n; i++)
+	if (r->clulog[0] != '\0') {
+		/* every member's journal, merged in the order the commits reached the databases */
+		if ((rc = rst_plan_set_cluster(p, r->clulog, NULL, r->err)) != 0)
+			return rc;
+		if (!first->from_start && (seq = seq_before(first->from_path, first->from_offset)) != 0)
+			rst_point_seq(&p->start, seq + 1);
+	}
+	for (i = 0; i < r->all.n && r->clulog[0] == '\0'; i++)
 		if ((rc = rst_files_add(&p->files, r->all.paths[i], r->err)) != 0)
 			return rc;
-	if (first->from_path[0] != '\0') {
+	if (!first->from_start && r->clulog[0] == '\0') {
 		if ((rc = rst_files_range(&p->files, first->from_path, NULL, r->err)) != 0)
 			return rc;
 		if ((rc = rst_point_location(&p->start, first->from_path, first->from_offset, r->err)) != 0)
@@ -885,7 +935,8 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 	p->switch_first = true;
 	p->rollback = true;
 	p->db_errors = RST_ABORT;
-	p->jrn_errors = RST_ABORT;
+	/* a cluster: a gap in the numbers is a process killed between taking one and its append */
+	p->jrn_errors = r->clulog[0] != '\0' ? RST_CONTINUE : RST_ABORT;
 	p->record = RCV_RECORD;
 	return 0;
 }
@@ -901,6 +952,7 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 static int
 replay_group(struct run *r, const size_t *idx, size_t k)
 {
+	const struct rst_damage *dmg;
 	struct rst_plan p;
 	struct rst_result res;
 	char global[64];
@@ -954,7 +1006,8 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 		rst_plan_release(&p);
 		if (rc != 0)
 			break;
-		if (run_rc == 0 && res.status != RST_ABORTED) {
+		dmg = first_damage(r, &res);
+		if (run_rc == 0 && res.status != RST_ABORTED && dmg == NULL) {
 			for (i = 0; i < k; i++)
 				if (r->active[idx[i]]) {
 					r->rep->dbs[idx[i]].recovered = true;
@@ -962,7 +1015,7 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 				}
 			break;
 		}
-		if (res.ndamage == 0) {
+		if (dmg == NULL) {
 			bool found = false;
 
 			for (i = 0; i < k && rc == 0; i++) {
@@ -1000,8 +1053,8 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 
 			if (!r->active[idx[i]])
 				continue;
-			if (res.ndamage > 0)
-				rc = record(r, d, res.damage[0].path, res.damage[0].valid_end, "", res.damage[0].msg);
+			if (dmg != NULL)
+				rc = record(r, d, dmg->path, dmg->valid_end, "", dmg->msg);
 			else
 				rc = record(r, d, res.next_path, res.next_offset, "",
 				    res.err.msg[0] ? res.err.msg : "the replay failed");
@@ -1010,6 +1063,92 @@ replay_group(struct run *r, const size_t *idx, size_t k)
 		break;
 	}
 	rst_result_release(&res);
+	return rc;
+}
+
+/*
+ * Whether no update of the journal comes before offset of path, the first
+ * file of the journal: a checkpoint there means "from the first file", as
+ * no checkpoint does, and the two replay as one group.
+ */
+static bool
+at_journal_start(const struct run *r, const char *path, uint64_t offset)
+{
+	struct jrn_reader *rd;
+	struct jrn_rec rec;
+	bool start = true;
+
+	if (r->all.n == 0 || strcmp(r->all.paths[0], path) != 0 || jrn_reader_open(path, &rd, NULL) != 0)
+		return false;
+	while (jrn_reader_next(rd, &rec) == 0 && rec.offset < offset)
+		if (jrn_type_is_update(rec.type)) {
+			start = false;
+			break;
+		}
+	jrn_reader_close(rd);
+	return start;
+}
+
+/* The last sequence number in files, newest first up to one that holds numbers (0: none). */
+static uint64_t
+files_last_seq(const struct rst_files *f)
+{
+	uint64_t s = 0;
+	size_t i;
+
+	for (i = f->n; s == 0 && i-- > 0;)
+		s = seq_before(f->paths[i], UINT64_MAX);
+	return s;
+}
+
+/*
+ * A cluster member: the sequence counter above the last number in the
+ * journal of every member (its journal.log, files newest first up to one
+ * that holds numbers).  After a host crash the counter, not synced at
+ * every number (clu.c), may be behind them: this member's, and those of
+ * the others that went down with the host, whose recovery may come after
+ * this member has begun to write again.  A member whose journal cannot be
+ * read from here (another host's disk) is left out: if it is alive its
+ * numbers are in the counter already, if not its own recovery raises the
+ * counter before it writes.  Numbers only go up.
+ */
+static int
+raise_seq(struct run *r)
+{
+	const struct inst_conf *conf = jk_conf(r->j);
+	struct clu_member *m = NULL;
+	struct rst_files f;
+	struct jk_err e;
+	uint64_t top, s;
+	struct clu *c;
+	size_t n = 0, i;
+	int rc;
+
+	if (conf->cluster_dir[0] == '\0')
+		return 0;
+	top = files_last_seq(&r->all);
+	if ((rc = clu_members(conf->cluster_dir, &m, &n, r->err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (m[i].csn == conf->csn)
+			continue;
+		rst_files_init(&f);
+		jk_err_clear(&e);
+		if (rst_files_from_log(&f, m[i].inst, NULL, 0, &e) == 0 && (s = files_last_seq(&f)) > top)
+			top = s;
+		rst_files_release(&f);
+	}
+	clu_members_free(m, n);
+	if ((rc = clu_open(conf->cluster_dir, conf->csn, &c, r->err)) != 0)
+		return rc;
+	if ((rc = clu_lock(c)) == 0) {
+		rc = clu_seq_raise(c, top + 1);
+		r->rep->seq_next = clu_seq_next(c);
+		clu_unlock(c);
+	}
+	if (rc != 0)
+		*r->err = *clu_err(c);
+	clu_close(c);
 	return rc;
 }
 
@@ -1055,6 +1194,9 @@ collect(struct run *r)
 					if (m.ckpt.file_id != 0 && m.ckpt.path[0] != '\0') {
 						rc = set_str(&d->from_path, m.ckpt.path, r->err);
 						d->from_offset = m.ckpt.offset;
+						d->from_start = at_journal_start(r, m.ckpt.path, m.ckpt.offset);
+					} else {
+						d->from_start = true;
 					}
 					r->active[i] = true;
 				}
@@ -1126,19 +1268,23 @@ rcv_run(const char *inst, const char *why, struct rcv_report *rep, struct jk_err
 	rc = rst_files_from_log(&r.all, r.inst, NULL, 0, err);
 	if (rc == JK_ENOTFOUND)
 		rc = 0;
-	if (rc != 0 || (rc = collect(&r)) != 0)
+	if (jk_conf(r.j)->cluster_dir[0] != '\0')
+		snprintf(r.clulog, sizeof r.clulog, "%s%s", jk_conf(r.j)->cluster_dir, CLU_LOG_FILE);
+	/* before any write: a cluster member's numbers above every journaled one */
+	if (rc != 0 || (rc = raise_seq(&r)) != 0 || (rc = collect(&r)) != 0)
 		goto out;
 	if (rep->ndbs > 0 && (idx = calloc(rep->ndbs, sizeof *idx)) == NULL) {
 		rc = nomem(err);
 		goto out;
 	}
-	/* Groups of databases with one checkpoint, each replayed once from there. */
+	/* Groups of databases with one checkpoint, each replayed once from there (from_start: from the first file). */
 	for (g = 0; g < rep->ndbs && rc == 0; g++) {
 		if (!r.active[g] || rep->dbs[g].recovered)
 			continue;
 		for (i = g, k = 0; i < rep->ndbs; i++)
-			if (r.active[i] && strcmp(rep->dbs[i].from_path, rep->dbs[g].from_path) == 0 &&
-			    rep->dbs[i].from_offset == rep->dbs[g].from_offset)
+			if (r.active[i] && (rep->dbs[g].from_start ? rep->dbs[i].from_start :
+			    !rep->dbs[i].from_start && strcmp(rep->dbs[i].from_path, rep->dbs[g].from_path) == 0 &&
+			    rep->dbs[i].from_offset == rep->dbs[g].from_offset))
 				idx[k++] = i;
 		if (r.all.n == 0) {
 			/* no journal at all: nothing to replay */

@@ -50,6 +50,28 @@
  * cut off) and switched (the restore engine will not read a file being
  * written), so each recovery starts a new journal file.
  *
+ * GROUPS.  A database with no update before its checkpoint in the journal
+ * (a checkpoint at the start of the first file: one never written since)
+ * replays with those without a checkpoint, from the first file: one pass
+ * over the journal for both, not two.
+ *
+ * CLUSTER MEMBERS.  Before anything is replayed, the cluster's sequence
+ * counter (clu.h) is raised above the last number in the journal of every
+ * member whose journal.log can be read (this member's, and those of the
+ * others that went down with the host): the counter is not synced at every
+ * number, so a host crash can leave it behind the journals, and a number
+ * given twice would be a duplicate to every merged restore.  The report
+ * gives the counter's next number (seq_next).  Then each group is replayed
+ * from the cluster journal log (CLUJRN.LOG: every member's files, merged
+ * by sequence number, rst.h), not from this member's journal alone: a
+ * database the members share gets their updates in the order they were
+ * committed, which replaying one member's journal after another's would
+ * not give.  The replay starts after the last number at or before the
+ * checkpoint (a checkpoint is taken under the cluster lock, so everything
+ * numbered up to there was in the databases), or at the start of the log.
+ * A gap in the numbers (a process killed between taking a number and its
+ * append) is passed over; any other journal damage is recorded as always.
+ *
  * ERRORS.  A database that cannot be opened, a database error while
  * replaying (a full disk), journal damage before its end, journal files
  * missing: each is recorded with time, database, file, offset, global and
@@ -132,6 +154,7 @@ struct rcv_db {
 	char *path;
 	char *from_path;	/* replayed from here: its checkpoint ("" = the first file) */
 	uint64_t from_offset;
+	bool from_start;	/* no update before its checkpoint: replayed with those from the first file */
 	char *to_path;		/* up to here: the end of the journal, or where an error stopped it */
 	uint64_t to_offset;
 	char **files;		/* the journal files read, in order */
@@ -152,6 +175,7 @@ struct rcv_report {
 	uint64_t records;	/* journal records read */
 	unsigned errors;	/* recorded in this run */
 	char *switched_to;	/* the journal file begun by the recovery, or NULL */
+	uint64_t seq_next;	/* a cluster member: the sequence counter's next number after it was raised, else 0 */
 };
 
 void rcv_report_init(struct rcv_report *r);

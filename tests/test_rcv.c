@@ -5,7 +5,9 @@
  * journal damage) are recorded with their place, a database with three is
  * dismounted and the others finished, writes are refused until the errors
  * are resolved, and recovery run again after the cause is gone finishes
- * the job; the repair copies every node.
+ * the job; the repair copies every node; a cluster member's recovery puts
+ * the cluster's sequence counter above every member's journal and replays
+ * a shared database from every member's journal in sequence order.
  *
  * A crash is a child process that writes and is killed (SIGKILL); a
  * machine crash that lost a data file's last writes is that, then nodes
@@ -26,7 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clu.h"
 #include "jk.h"
+#include "jrn/jrn.h"
 #include "rcv.h"
 #include "util/dbdump.h"
 #include "util/tmpdir.h"
@@ -452,6 +456,198 @@ test_rcv_repair_copies_every_node(void **state)
 	buf_release(&b);
 }
 
+/* Writes to x only, which has no checkpoint; the default database is not written. */
+static void
+writes_x_only(void)
+{
+	struct jk *j = open_jk();
+
+	must_set(j, db_of(j, dbx), "^X(1)", "1");
+	must_set(j, db_of(j, dbx), "^X(2)", "2");
+}
+
+/*
+ * A database checkpointed at the start of the journal (never written since)
+ * and one without a checkpoint are replayed in one pass, not two: the
+ * records read are those of the journal once.
+ */
+static void
+test_rcv_start_checkpoint_and_none_replay_in_one_pass(void **state)
+{
+	struct rcv_report rep;
+	struct jrn_verify v;
+	struct jk_err err;
+	size_t i;
+
+	(void)state;
+	crash(writes_x_only);
+	jk_err_clear(&err);
+	rcv_report_init(&rep);
+	if (rcv_recover(dir, "crash", &rep, &err) != 0)
+		fail_msg("rcv_recover: %s", err.msg);
+	assert_int_equal(rep.ndbs, 2);
+	for (i = 0; i < rep.ndbs; i++) {
+		assert_true(rep.dbs[i].recovered);
+		assert_int_equal(rep.dbs[i].nfiles, 1);
+	}
+	/* one of them has a checkpoint (at the start), the other none */
+	assert_true(rep.dbs[0].from_path[0] != '\0' || rep.dbs[1].from_path[0] != '\0');
+	assert_true(rep.dbs[0].from_path[0] == '\0' || rep.dbs[1].from_path[0] == '\0');
+	assert_int_equal(jrn_verify_file(rep.dbs[0].files[0], &v, &err), 0);
+	assert_int_equal(rep.records, v.records);
+	rcv_report_release(&rep);
+}
+
+static char bdir[4300];
+
+/* As `jrnkit cluster join` does: a new journal file, begun in the cluster (CLUJRN.LOG). */
+static void
+member_switch(const char *d)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT;
+	struct jk_err err;
+	struct jk *j;
+
+	jk_err_clear(&err);
+	if (jk_open(d, &j, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	if (jk_switch(j, &from, &to) != 0)
+		fail_msg("jk_switch: %s", jk_err(j)->msg);
+	jk_close(j);
+	buf_release(&from);
+	buf_release(&to);
+}
+
+/* A cluster in cdir: dir is member 0, bdir (made) member 1, each journaling in it. */
+static void
+make_cluster(char *cdir, size_t n)
+{
+	struct jk_err err;
+
+	snprintf(cdir, n, "%s/clu", top);
+	snprintf(bdir, sizeof bdir, "%s/b", top);
+	jk_err_clear(&err);
+	assert_int_equal(clu_create(cdir, &err), 0);
+	assert_int_equal(jk_init(bdir, &err), 0);
+	assert_int_equal(clu_join(cdir, dir, 0, &err), 0);
+	assert_int_equal(clu_join(cdir, bdir, 1, &err), 0);
+	member_switch(dir);
+	member_switch(bdir);
+}
+
+/* Member 0 (dir) writes 3 updates, a crash. */
+static void
+member0_writes(void)
+{
+	struct jk *j = open_jk();
+	struct jk_db *db = db_of(j, NULL);
+
+	must_set(j, db, "^M0(1)", "a");
+	must_set(j, db, "^M0(2)", "b");
+	must_set(j, db, "^M0(3)", "c");
+}
+
+/* Member 1 (bdir) writes 5 updates after member 0, a crash. */
+static void
+member1_writes(void)
+{
+	struct jk_err err;
+	struct jk_db *db;
+	struct jk *j;
+	int i;
+
+	jk_err_clear(&err);
+	if (jk_open(bdir, &j, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	if (jk_db(j, NULL, &db) != 0)
+		fail_msg("jk_db: %s", jk_err(j)->msg);
+	for (i = 0; i < 5; i++)
+		must_set(j, db, "^M1(1)", "x");
+}
+
+/*
+ * A host crash that lost the counter's last writes (it is not synced at
+ * every number): the next member to recover puts it above the last number
+ * of every member's journal, its own and those of the others that went
+ * down with the host, so no number is given twice.
+ */
+static void
+test_rcv_cluster_member_raises_the_sequence_counter(void **state)
+{
+	char cdir[4300];
+	struct buf b = BUF_INIT;
+	struct jk_err err;
+	struct clu *c;
+	struct jk *j;
+	uint64_t next;
+
+	(void)state;
+	make_cluster(cdir, sizeof cdir);
+	crash(member0_writes);
+	crash(member1_writes);
+	assert_int_equal(clu_open(cdir, -1, &c, &err), 0);
+	next = clu_seq_next(c);
+	assert_true(next >= 9);			/* 8 updates numbered, from 1 */
+	/* the counter as the host crash left it: back at the start */
+	assert_int_equal(clu_lock(c), 0);
+	clu_unstamp(c, 1);
+	clu_unlock(c);
+	assert_int_equal(clu_seq_next(c), 1);
+	j = open_jk();				/* member 0 recovers */
+	assert_int_equal(clu_seq_next(c), next);	/* above member 1's last number too */
+	must_set(j, db_of(j, NULL), "^M0(4)", "d");
+	jk_close(j);
+	assert_int_equal(clu_seq_next(c), next + 1);
+	slurp(RCV_REPORT, &b);
+	assert_non_null(strstr(buf_str(&b), "seq_next: "));
+	clu_close(c);
+	buf_release(&b);
+}
+
+/* Both members write the shared database x in turn (one process, a handle each), then a crash. */
+static void
+members_interleave(void)
+{
+	struct jk_err err;
+	struct jk *a = open_jk(), *b;
+
+	jk_err_clear(&err);
+	if (jk_open(bdir, &b, &err) != 0)
+		fail_msg("jk_open: %s", err.msg);
+	must_set(a, db_of(a, dbx), "^S(1)", "a1");
+	must_set(b, db_of(b, dbx), "^S(1)", "b1");
+	must_set(a, db_of(a, dbx), "^S(2)", "a2");
+	must_set(b, db_of(b, dbx), "^S(2)", "b2");
+	must_set(a, db_of(a, dbx), "^S(1)", "a3");
+}
+
+/*
+ * Members sharing a database: a member's recovery replays every member's
+ * journal merged in sequence order, so the shared database ends as the
+ * cluster committed it; its own journal alone would put its older ^S(2)
+ * back over the other member's newer one.
+ */
+static void
+test_rcv_cluster_member_replays_the_shared_database_in_sequence_order(void **state)
+{
+	char cdir[4300];
+	struct buf dump = BUF_INIT;
+	struct jk *j;
+
+	(void)state;
+	make_cluster(cdir, sizeof cdir);
+	crash(members_interleave);
+	/* the host crash lost the data file's last writes */
+	lose(dbx, "^S(1)");
+	lose(dbx, "^S(2)");
+	j = open_jk();				/* member 0 recovers */
+	jk_close(j);
+	tu_db_dump(dbx, &dump);
+	assert_string_equal(buf_str(&dump), "^S(1)=\"a3\"\n^S(2)=\"b2\"\n");
+	assert_false(exists(RCV_ERRORS));
+	buf_release(&dump);
+}
+
 int
 main(void)
 {
@@ -463,6 +659,9 @@ main(void)
 		T(test_rcv_full_disk_recorded_dismounted_and_resumable),
 		T(test_rcv_journal_damage_recorded),
 		T(test_rcv_repair_copies_every_node),
+		T(test_rcv_start_checkpoint_and_none_replay_in_one_pass),
+		T(test_rcv_cluster_member_raises_the_sequence_counter),
+		T(test_rcv_cluster_member_replays_the_shared_database_in_sequence_order),
 	};
 
 	return cmocka_run_group_tests_name("rcv", tests, NULL, NULL);

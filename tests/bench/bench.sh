@@ -24,6 +24,8 @@
 #      processes; a merged restore of 3 members against a single instance
 #   9. backup (tests/bench/backup.sh): how long writers are blocked while a
 #      1 GB database is backed up (their commit gaps; the backup's locked time)
+#  10. recover (tests/bench/recover.sh): jrnkit recover after kill -9 of the
+#      workload against GT.M's mupip journal -recover -backward
 # A target not met is reported, not failed: the exit status is 0 unless a
 # jrnkit command itself failed (1) or the jrnkit binary is missing (1).
 #
@@ -41,7 +43,8 @@
 #   BENCH_ONLY=backup (only section 9, tests/bench/backup.sh; BK_RUNS, BK_MB, BK_WRITERS),
 #   RST_RUNS (RUNS; timed restores per workload), RST_10X=0 (no 10x journal),
 #   RST_SEQ=0 (no sequential restore), BENCH_ONLY=cluster (only section 7),
-#   CLU_RUNS, CLU_SEQ_N, CLU_N (see cluster.sh).
+#   CLU_RUNS, CLU_SEQ_N, CLU_N (see cluster.sh),
+#   BENCH_ONLY=recover (only section 10), RCV_RUNS (see recover.sh).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,8 +63,8 @@ JK=$BIN/jrnkit
 PEER_BENCH=${PEER_BENCH:-$(cd "$SRC/.." && pwd)/shared/bench}
 
 BENCH_ONLY=${BENCH_ONLY:-all}
-case $BENCH_ONLY in all | restore | dump | cluster | backup) ;; *)
-	echo "bench: BENCH_ONLY must be all, restore, dump, cluster or backup, not '$BENCH_ONLY'" >&2; exit 2 ;;
+case $BENCH_ONLY in all | restore | dump | cluster | backup | recover) ;; *)
+	echo "bench: BENCH_ONLY must be all, restore, dump, cluster, backup or recover, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 case $N$RUNS$GTM_RUNS${N_SYNC1:-0}$GC_SECS$VRUNS in *[!0-9]*)
 	echo "bench: N, RUNS, GTM_RUNS, N_SYNC1 and GC_SECS must be whole numbers" >&2; exit 2 ;;
@@ -174,6 +177,8 @@ fi
 . "$here/cluster.sh"
 # shellcheck source=tests/bench/backup.sh
 . "$here/backup.sh"
+# shellcheck source=tests/bench/recover.sh
+. "$here/recover.sh"
 summary_head() {
 	if [ "$BENCH_ONLY" = backup ]; then
 		say "== 6. summary (backups: range of $BK_RUNS run(s), judged on the worst)"
@@ -240,6 +245,17 @@ if [ "$BENCH_ONLY" = cluster ]; then
 	row figure ours GT.M ratio target status
 	echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
 	cluster_rows
+	say
+	summary_foot
+fi
+if [ "$BENCH_ONLY" = recover ]; then
+	say "(BENCH_ONLY=recover: section 10 only)"
+	say
+	recover_section
+	say "== 6. summary (N=$N, recovery figures median of $RCV_RUNS)"
+	row figure ours GT.M ratio target status
+	echo "|----------------------------------------------|----------------|----------------|----------|------------|--------------|"
+	recover_rows
 	say
 	summary_foot
 fi
@@ -520,6 +536,10 @@ cluster_section
 
 backup_section
 
+# ---- 10. recover (tests/bench/recover.sh) ---------------------------------------------------------
+
+recover_section
+
 # ---- 6. summary -------------------------------------------------------------------------------
 
 export PEER
@@ -545,6 +565,7 @@ restore_rows
 dump_rows
 cluster_rows
 backup_rows
+recover_rows
 say
 if [ -n "${G_FSYNC:-}" ] && [ "$G_FSYNC" -ge 150 ]; then
 	say "GT.M fsyncs its journal at every TCOMMIT ($G_FSYNC fsyncs for 200 transactions above): its M workload is like our"

@@ -20,8 +20,14 @@
 # the load switch and checkpoint by itself too), and one in ten kills a
 # `jrnresto --redirect` of the whole journal into an empty database, runs
 # it again to the end and compares it with the live database (zwrite).
-# TODO(issue 5 part 4): kills during `jrnkit backup` once it exists (the
-# hook is the "backup" kind below).
+# One in ten also kills a loop of `jrnkit backup` (at 5-105 ms, so at
+# any stage of a backup: the flush, writes locked, the switch and marker,
+# the snapshots, the copies, the history); after recovery writes must not
+# be locked (`jrnkit locked`; the next iteration's load writes too), every
+# backup state/backups names must be whole (its manifest, and each copy a
+# database `jrnkit db check` passes), and the database is checked as
+# always.  A killed backup's directory may stay in the target (a copy
+# killed half way), named by no history line.
 #
 # Instances last 10 iterations, each with a commit mode in turn (sync,
 # group, none).
@@ -100,15 +106,22 @@ while [ $i -lt "$iter" ]; do
 	kind=load
 	[ $((i % 5)) -eq 3 ] && kind=switch
 	[ $((i % 10)) -eq 9 ] && kind=restore
+	[ $((i % 10)) -eq 6 ] && kind=backup
+	[ $kind = backup ] && { rand 100; ms=$((r + 5)); }
 	jk load -n 1000000 -p 3 -t "$t" -k 40 -v 6 --kill-every 5 -g "$g" --log "$L" >/dev/null 2>&1 &
 	lp=$!
 	if [ $kind = switch ]; then
 		( while :; do jk switch; jk checkpoint; done ) >/dev/null 2>&1 &
 		sp=$!
+	elif [ $kind = backup ]; then
+		B=$base/r$((i / 10 * 10))/backups
+		mkdir -p "$B"
+		( while :; do jk backup --to "$B"; done ) >/dev/null 2>&1 &
+		sp=$!
 	fi
-	sleep "0.0$(printf %02d $ms)"
+	sleep "$(printf 0.%03d $ms)"
 	kill_tree $lp
-	[ $kind = switch ] && kill_tree $sp
+	[ $kind != load ] && [ $kind != restore ] && kill_tree $sp
 
 	# recovery: on demand, or by the next program that opens the instance.
 	# A killed process can hold its files a moment after it is seen dead
@@ -152,6 +165,21 @@ while [ $i -lt "$iter" ]; do
 	# shellcheck disable=SC2086
 	out=$("$chk" "$I/db/user" x $logs 2>&1) || { fail "the database is not the committed prefix:"; echo "$out"; break; }
 
+	if [ $kind = backup ]; then
+		out=$(jk locked 2>&1)
+		[ "$out" = "Writes are not locked" ] || { fail "after a killed backup: $out"; break; }
+		if [ -e "$I/state/backups" ]; then
+			# backup NAME TYPE TIME_US MARKER_OFFSET MARKER_PATH DIR BYTES LOCKED_US N (SOURCE COPY)...
+			bad=$(awk -F'\t' '$1 == "backup" { print $7; for (k = 0; k < $10; k++) print $(12 + 2 * k) }' \
+			    "$I/state/backups" | while read -r p; do
+				case $p in
+				*/db[0-9]*/) "$bin/jrnkit" db check "$p" >/dev/null 2>&1 || echo "copy $p";;
+				*) [ -f "${p}manifest" ] || echo "no manifest in $p";;
+				esac
+			done)
+			[ -z "$bad" ] || { fail "a backup in state/backups is not whole: $bad"; cat "$I/state/backups"; break; }
+		fi
+	fi
 	if [ $kind = restore ]; then
 		T=$base/r$((i / 10 * 10))/target$i
 		"$bin/jrnkit" db create "$T" >/dev/null || { fail "db create"; break; }

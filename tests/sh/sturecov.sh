@@ -17,6 +17,12 @@
 #            one, 2 runs recovery again (the error again), 3 marks the
 #            errors resolved, 8 resets (asked, then done), E
 #   no       errors recorded; No at 2, 3, 6 and 8 changes nothing
+#   cluster  two cluster members i (csn 0) and j (csn 1) sharing database x,
+#            both gone down with x's data file gone: CLUJRN shows the cluster
+#            options (no 3, no 8), H, 1 lists both members' errors, 7 checks
+#            every database of every member once, 4 dismounts x in both, 2
+#            recovers both members (merged journals, the counter), 5 refuses
+#            x (no database there) and mounts i's own, E
 #
 #   STURECOV_BLESS=1   rewrite NAME.out from what the program prints
 set -u
@@ -79,4 +85,35 @@ grep -q "reset: the journal will not be restored" "$T/i/state/recovery.log" ||
 fixture no errors && run_case no
 "$bin/jrnkit" -I "$T/i" set '^A(9)' no 2>"$T/err" && { echo "FAIL: no: a write was allowed"; nfail=$((nfail + 1)); }
 grep -q "sturecov" "$T/err" || { echo "FAIL: no: the refusal does not say what to do"; nfail=$((nfail + 1)); }
+
+# fixture_cluster: T/c a cluster, members T/i (csn 0) and T/j (csn 1) sharing
+# T/x, written by both; both went down uncleanly with x's data file gone, and
+# a read of each recovered it (the error recorded in each).
+fixture_cluster() {
+	T=$base/$1
+	mkdir -p "$T"
+	"$bin/jrnkit" cluster init "$T/c" >/dev/null || return 1
+	"$bin/jrnkit" init --cluster "$T/c" --csn 0 "$T/i" >/dev/null || return 1
+	"$bin/jrnkit" init --cluster "$T/c" --csn 1 "$T/j" >/dev/null || return 1
+	"$bin/jrnkit" -I "$T/i" db create "$T/x" >/dev/null || return 1
+	"$bin/jrnkit" -I "$T/j" db mount "$T/x" >/dev/null || return 1
+	"$bin/jrnkit" -I "$T/i" -d "$T/x" set '^X(1)' i1 || return 1
+	"$bin/jrnkit" -I "$T/j" -d "$T/x" set '^X(1)' j1 || return 1
+	"$bin/jrnkit" -I "$T/i" -d "$T/x" set '^X(2)' i2 || return 1
+	"$bin/jrnkit" -I "$T/i" set '^A(1)' a1 || return 1
+	: >"$T/i/state/running"
+	: >"$T/j/state/running"
+	rm -f "$T/x/data.mdb"
+	"$bin/jrnkit" -I "$T/i" get '^A(1)' >/dev/null || return 1
+	"$bin/jrnkit" -I "$T/j" get '^A(1)' >/dev/null 2>&1
+	[ -f "$T/i/state/startup-errors.yaml" ] && [ -f "$T/j/state/startup-errors.yaml" ] ||
+	    { echo "no errors recorded"; return 1; }
+}
+fixture_cluster cluster && run_case cluster
+for m in i j; do
+	"$bin/jrnkit" -I "$T/$m" db list | grep -q "^dismounted $T/x/\$" ||
+	    { echo "FAIL: cluster: x is not dismounted in member $m"; nfail=$((nfail + 1)); }
+	grep -q "recovery (on demand)" "$T/$m/state/recovery.log" ||
+	    { echo "FAIL: cluster: member $m was not recovered again"; nfail=$((nfail + 1)); }
+done
 [ $nfail -eq 0 ]
