@@ -889,6 +889,44 @@ seq_before(const char *path, uint64_t offset)
 	return seq;
 }
 
+/*
+ * Where a replay from the checkpoint place offset of path begins reading:
+ * the first of the database maps a checkpoint repeats before its record
+ * (JRN_F_MAPS), so the file before them is not read and the replay costs
+ * what the journal since the checkpoint holds.  The place is where the
+ * databases' meta says (the first of those maps), or the CHECKPOINT record
+ * itself.  0 when there are no such maps (a journal written before they
+ * were): the file is read from its first record.
+ */
+static uint64_t
+maps_before(const char *path, uint64_t offset)
+{
+	struct jrn_reader *rd;
+	struct jrn_rec rec;
+	uint64_t at = 0;
+	int rc;
+
+	if (jrn_reader_open(path, &rd, NULL) != 0)
+		return 0;
+	if (jrn_reader_seek(rd, offset) == 0) {
+		while ((rc = jrn_reader_next(rd, &rec)) == 0 && rec.type == JRN_DBMAP &&
+		    (rec.flags & JRN_F_MAPS))
+			;
+		if (rc == 0 && rec.type == JRN_CHECKPOINT && (rec.flags & JRN_F_MAPS)) {
+			at = offset;
+			if (rec.offset == offset) {
+				/* the CHECKPOINT itself: its maps are before it */
+				jrn_reader_seek(rd, offset);
+				while (jrn_reader_prev(rd, &rec) == 0 && rec.type == JRN_DBMAP &&
+				    (rec.flags & JRN_F_MAPS))
+					at = rec.offset;
+			}
+		}
+	}
+	jrn_reader_close(rd);
+	return at;
+}
+
 /* The first damage of a run that counts: in a cluster replay a gap in the numbers does not. */
 static const struct rst_damage *
 first_damage(const struct run *r, const struct rst_result *res)
@@ -923,10 +961,14 @@ make_plan(struct run *r, struct rst_plan *p, const size_t *idx, size_t k)
 		if ((rc = rst_files_add(&p->files, r->all.paths[i], r->err)) != 0)
 			return rc;
 	if (!first->from_start && r->clulog[0] == '\0') {
+		uint64_t at = maps_before(first->from_path, first->from_offset);
+
 		if ((rc = rst_files_range(&p->files, first->from_path, NULL, r->err)) != 0)
 			return rc;
-		if ((rc = rst_point_location(&p->start, first->from_path, first->from_offset, r->err)) != 0)
+		if ((rc = rst_point_location(&p->start, first->from_path, at ? at : first->from_offset,
+		    r->err)) != 0)
 			return rc;
+		p->maps_at_start = at != 0;
 	}
 	for (i = 0; i < k; i++)
 		if (r->active[idx[i]] &&

@@ -1152,6 +1152,8 @@ src_open(struct eng *e, struct pass *ps)
 	    &e->res->err)) != 0)
 		return rc;
 	jrn_chain_check_links(ps->c, p->check_links);
+	if (p->maps_at_start && e->start.kind == RST_LOCATION && ps->from.fi == e->start.pos.fi)
+		jrn_chain_start_at(ps->c, e->start.pos.off);
 	ps->base = ps->from.fi;
 	return 0;
 }

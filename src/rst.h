@@ -226,6 +226,9 @@ struct rst_plan {
 	int *csns;			/* a cluster restore: files.paths[i] is a journal file of
 					 * member csns[i], and the members' files are merged by
 					 * sequence number; NULL: one instance's chain */
+	bool maps_at_start;		/* a start location where the file's database maps are
+					 * repeated (a checkpoint's, JRN_F_MAPS): its file is
+					 * read from there, not from its first record */
 	const char *record;		/* the restore record, relative to inst; NULL: RST_RECORD.
 					 * Not owned: a string that outlives the plan (recovery
 					 * keeps its own, so jrnresto's "last restore" stays) */

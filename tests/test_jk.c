@@ -405,8 +405,14 @@ test_checkpoint_records_its_place_in_the_database(void **state)
 	assert_string_equal(m.ckpt.path, st.path);
 	assert_int_equal(jrn_reader_open(st.path, &r, NULL), 0);
 	assert_int_equal(jrn_reader_seek(r, m.ckpt.offset), 0);
+	/* the file's one database map again, then the checkpoint (JRN_F_MAPS) */
+	assert_int_equal(jrn_reader_next(r, &rec), 0);
+	assert_int_equal(rec.type, JRN_DBMAP);
+	assert_true(rec.flags & JRN_F_MAPS);
+	assert_int_equal(rec.dbnum, 1);
 	assert_int_equal(jrn_reader_next(r, &rec), 0);
 	assert_int_equal(rec.type, JRN_CHECKPOINT);
+	assert_true(rec.flags & JRN_F_MAPS);
 	assert_int_equal(rec.count, 1);
 	jrn_reader_close(r);
 	jk_close(j);

@@ -232,6 +232,57 @@ test_rcv_crash_replays_from_the_checkpoint(void **state)
 	buf_release(&dump);
 }
 
+/* Many updates, a checkpoint, three more, then a crash. */
+static void
+long_file_then_checkpoint(void)
+{
+	struct jk *j = open_jk();
+	struct jk_db *db = db_of(j, NULL);
+	char r[32];
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		snprintf(r, sizeof r, "^L(%d)", i);
+		must_set(j, db, r, "before");
+	}
+	assert_int_equal(jk_checkpoint(j), 0);
+	must_set(j, db, "^L(1)", "after");
+	must_set(j, db, "^L(2000)", "after");
+	must_set(j, db, "^M", "after");
+}
+
+/*
+ * Recovery reads the journal since the checkpoint, not the file before it:
+ * the checkpoint repeats the file's database maps (JRN_F_MAPS) and the
+ * replay begins at them.
+ */
+static void
+test_rcv_reads_only_the_journal_since_the_checkpoint(void **state)
+{
+	struct buf b = BUF_INIT, dump = BUF_INIT;
+	const char *rec;
+	char d[4400];
+	struct jk *j;
+
+	(void)state;
+	crash(long_file_then_checkpoint);
+	snprintf(d, sizeof d, "%s/db/user", dir);
+	lose(d, "^L(2000)");	/* written after the checkpoint, lost by the data file */
+	j = open_jk();		/* recovers */
+	jk_close(j);
+	tu_db_dump(d, &dump);
+	assert_non_null(strstr(buf_str(&dump), "^L(1)=\"after\"\n"));
+	assert_non_null(strstr(buf_str(&dump), "^L(2000)=\"after\"\n^M=\"after\"\n"));
+	assert_non_null(strstr(buf_str(&dump), "^L(1999)=\"before\"\n"));
+	slurp(RCV_REPORT, &b);
+	assert_non_null(strstr(buf_str(&b), "    applied: 3\n"));
+	/* the maps, the checkpoint, three updates: not the 2000 before */
+	assert_non_null(rec = strstr(buf_str(&b), "\nrecords: "));
+	assert_true(strtoull(rec + 10, NULL, 10) < 10);
+	buf_release(&b);
+	buf_release(&dump);
+}
+
 /* A transaction big enough that part of it reaches the journal before its commit, then a crash. */
 static void
 big_uncommitted(void)
@@ -655,6 +706,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_rcv_clean_close_needs_no_recovery),
 		T(test_rcv_crash_replays_from_the_checkpoint),
+		T(test_rcv_reads_only_the_journal_since_the_checkpoint),
 		T(test_rcv_rolls_back_what_never_committed),
 		T(test_rcv_full_disk_recorded_dismounted_and_resumable),
 		T(test_rcv_journal_damage_recorded),

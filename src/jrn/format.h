@@ -35,6 +35,9 @@
  *	  5     1  flags: bit 0 JRN_F_TX  the update is inside a transaction
  *	                  bit 1 JRN_F_OLD the payload carries old value(s)
  *	                  bit 2 JRN_F_EXPLICIT journal start by explicit start
+ *	                  bit 3 JRN_F_MAPS  DBMAP: a repeat, written with a
+ *	                        checkpoint; CHECKPOINT: the repeats of every
+ *	                        map of the file so far come right before it
  *	  6     1  transaction level (0 outside a transaction)
  *	  7     1  reserved, 0
  *	  8     8  timestamp, microseconds since 1970-01-01 UTC
@@ -66,7 +69,12 @@
  *	JEND       u64 next file id (0 = journaling stopped), u16 length + path
  *	DBMAP      u64 database id, u16 length + canonical directory path
  *	           (the record's database number field is the number defined)
- *	CHECKPOINT u32 n, n x u32 database numbers flushed to disk up to here
+ *	CHECKPOINT u32 n, n x u32 database numbers flushed to disk up to here.
+ *	           Flag JRN_F_MAPS: it is preceded by DBMAP records (flag
+ *	           JRN_F_MAPS too) repeating every database map of the file so
+ *	           far, so a reader can begin at the first of them with every
+ *	           number defined (recovery does, from a checkpoint); no
+ *	           transaction is open across a checkpoint (the journal lock).
  *	BACKUP     u16 length + text (backup name and type).  Reserved: readers
  *	           accept it, nothing writes it.  A backup writes a MARKER with
  *	           id JRN_BACKUP_MARKER_ID and text "date;time;type" instead,
@@ -124,6 +132,7 @@
 #define JRN_F_TX	0x01
 #define JRN_F_OLD	0x02
 #define JRN_F_EXPLICIT	0x04
+#define JRN_F_MAPS	0x08
 
 /* name, code, printable name, dump op code */
 #define JRN_TYPES(X)                                              \

@@ -92,6 +92,12 @@ unsigned jrn_chain_torn(const struct jrn_chain *c, const char **last);
 size_t jrn_chain_index(const struct jrn_chain *c);
 /* How far the file being read is known valid (after an error: where the damage starts); 0 when it is not open. */
 uint64_t jrn_chain_valid_end(const struct jrn_chain *c);
+/*
+ * Begin the first file at off (its record there, or the next one) instead
+ * of its first record: a place where the file's database maps are known
+ * again, such as a checkpoint's maps (JRN_F_MAPS).  Before the first read.
+ */
+void jrn_chain_start_at(struct jrn_chain *c, uint64_t off);
 /* Whether to check each file's previous-file link (default yes). */
 void jrn_chain_check_links(struct jrn_chain *c, bool check);
 /*

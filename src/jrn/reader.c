@@ -396,6 +396,7 @@ struct jrn_chain {
 	unsigned torn;		/* files that ended torn before the last */
 	struct jk_err warn;	/* the last of them */
 	struct jk_err err;
+	uint64_t first_off;	/* where the first file is begun (jrn_chain_start_at) */
 };
 
 int
@@ -506,6 +507,9 @@ jrn_chain_next(struct jrn_chain *c, struct jrn_rec *rec, struct jrn_reader **rea
 			}
 			c->nolink = false;
 			c->prev_id = c->cur->hdr.file_id;
+			if (c->i == 0 && c->first_off > 0 &&
+			    (rc = jrn_reader_seek(c->cur, c->first_off)) != 0)
+				return jk_errf(&c->err, rc, "%s", c->cur->err.msg);
 		}
 		rc = jrn_reader_next(c->cur, rec);
 		if (rc == 0) {
@@ -530,4 +534,10 @@ jrn_chain_next(struct jrn_chain *c, struct jrn_rec *rec, struct jrn_reader **rea
 		c->cur = NULL;
 		c->i++;
 	}
+}
+
+void
+jrn_chain_start_at(struct jrn_chain *c, uint64_t off)
+{
+	c->first_off = off;
 }

@@ -1129,14 +1129,26 @@ jrn_writer_checkpoint(struct jrn_writer *w, const uint32_t *dbnums, uint32_t n, 
 	struct shm *s = w->shm;
 	struct jrn_rec r;
 	size_t st;
-	uint64_t off = s->end;
+	uint64_t off;
 	uint32_t i;
 	int rc;
 
 	if (!s->journaling)
 		return jk_errf(&w->err, JK_ESTATE, "not journaling");
+	/* the file's maps again, so a reader may begin here (JRN_F_MAPS) */
 	buf_reset(&w->rec);
+	for (i = 0; i < s->ndb; i++) {
+		r = proto(w, JRN_DBMAP);
+		r.dbnum = s->db[i].num;
+		r.flags |= JRN_F_MAPS;
+		if ((rc = jrn_rec_begin(&w->rec, &r, &st)) != 0 ||
+		    (rc = jrn_put_u64(&w->rec, s->db[i].dbid)) != 0 ||
+		    (rc = jrn_put_str16(&w->rec, s->db[i].path, strlen(s->db[i].path))) != 0 ||
+		    (rc = jrn_rec_end(&w->rec, st)) != 0)
+			return jk_errf(&w->err, rc, "cannot build a database map record");
+	}
 	r = proto(w, JRN_CHECKPOINT);
+	r.flags |= JRN_F_MAPS;
 	if ((rc = jrn_rec_begin(&w->rec, &r, &st)) != 0 || (rc = jrn_put_u32(&w->rec, n)) != 0)
 		return jk_errf(&w->err, rc, "cannot build a checkpoint record");
 	for (i = 0; i < n; i++)
@@ -1144,6 +1156,7 @@ jrn_writer_checkpoint(struct jrn_writer *w, const uint32_t *dbnums, uint32_t n, 
 			return jk_errf(&w->err, rc, "cannot build a checkpoint record");
 	if ((rc = jrn_rec_end(&w->rec, st)) != 0)
 		return jk_errf(&w->err, rc, "cannot build a checkpoint record");
+	off = s->end + st;	/* the CHECKPOINT, after the maps */
 	if ((rc = append_raw(w, w->rec.data, w->rec.len, false)) != 0)
 		return rc;
 	s->ckpt_bytes = s->total_bytes;
