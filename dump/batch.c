@@ -71,7 +71,7 @@ walk_files(struct walk *w, char *const *files, size_t n)
 	for (i = 0; i < n && !browse_stop; i++) {
 		jk_err_clear(&err);
 		if (jrn_reader_open(files[i], &rd, &err) != 0) {
-			dump_warn("%s", err.msg);
+			cli_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			continue;
 		}
@@ -89,12 +89,12 @@ walk_files(struct walk *w, char *const *files, size_t n)
 				break;
 		}
 		if (rc == JK_ETORN || rc == JK_ECORRUPT) {
-			dump_warn("%s", jrn_reader_err(rd)->msg);
+			cli_warn("%s", jrn_reader_err(rd)->msg);
 			if (ex == DUMP_EXIT_OK)
 				ex = DUMP_EXIT_DAMAGED;
 		} else if (rc < 0) {
 			if (rc == JK_ENOMEM)
-				dump_warn("out of memory reading %s", files[i]);
+				cli_warn("out of memory reading %s", files[i]);
 			jrn_reader_close(rd);
 			ex = DUMP_EXIT_ERR;
 			break;
@@ -253,7 +253,7 @@ sel_each(struct walk *w, const struct jsel_file *f, const struct jrn_rec *r)
 	if (jsel_line(&c->out, &c->fm, f, r) != 0)
 		return JK_ENOMEM;
 	if (c->out.len >= CHUNK && sel_flush(c) != 0) {
-		dump_warn("cannot write %s: %s", c->name, strerror(errno));
+		cli_warn("cannot write %s: %s", c->name, strerror(errno));
 		c->failed = true;
 		return JK_EIO;
 	}
@@ -269,17 +269,17 @@ batch_select(struct jsel *sel, char *const *files, size_t n, bool json, int fd, 
 
 	jsel_fmt_init(&c.fm, json);
 	if (buf_grow(&c.out, CHUNK + 65536) != 0) {
-		dump_warn("out of memory");
+		cli_warn("out of memory");
 		return DUMP_EXIT_ERR;
 	}
 	c.threaded = writer_start(&c.w, fd);
 	ex = walk_files(&w, files, n);
 	if (!c.failed && sel_flush(&c) != 0) {
-		dump_warn("cannot write %s: %s", name, strerror(errno));
+		cli_warn("cannot write %s: %s", name, strerror(errno));
 		c.failed = true;
 	}
 	if (c.threaded && writer_finish(&c.w) != 0 && !c.failed) {
-		dump_warn("cannot write %s: %s", name, strerror(errno));
+		cli_warn("cannot write %s: %s", name, strerror(errno));
 		c.failed = true;
 	}
 	buf_release(&c.w.buf);
@@ -405,7 +405,7 @@ stats_one(struct jsel *sel, const char *path, struct jsel_stats *st, unsigned th
 
 	jk_err_clear(&err);
 	if (jrn_reader_open(path, &rd, &err) != 0) {
-		dump_warn("%s", err.msg);
+		cli_warn("%s", err.msg);
 		return DUMP_EXIT_ERR;
 	}
 	jsel_stats_file(st);
@@ -456,13 +456,13 @@ stats_one(struct jsel *sel, const char *path, struct jsel_stats *st, unsigned th
 		    (j + 1 < k && jsel_file_overlay(&acc, &g[j].jf) != 0))
 			g[j].rc = JK_ENOMEM;
 		if (g[j].rc == JK_ETORN || g[j].rc == JK_ECORRUPT) {
-			dump_warn("%s", jrn_reader_err(g[j].rd)->msg);
+			cli_warn("%s", jrn_reader_err(g[j].rd)->msg);
 			ex = DUMP_EXIT_DAMAGED;
 			break;
 		}
 		if (g[j].rc < 0) {
 			if (g[j].rc == JK_ENOMEM)
-				dump_warn("out of memory reading %s", path);
+				cli_warn("out of memory reading %s", path);
 			ex = DUMP_EXIT_ERR;
 			*fatal = true;
 			break;
@@ -502,10 +502,10 @@ batch_stats(struct jsel *sel, char *const *files, size_t n, bool json, unsigned 
 	if (browse_stop && ex == DUMP_EXIT_OK)
 		ex = DUMP_EXIT_INTERRUPTED;
 	if (jsel_stats_format(&st, &out, json) != 0) {
-		dump_warn("out of memory");
+		cli_warn("out of memory");
 		ex = DUMP_EXIT_ERR;
 	} else if (flush_buf(fd, &out) != 0) {
-		dump_warn("cannot write %s: %s", name, strerror(errno));
+		cli_warn("cannot write %s: %s", name, strerror(errno));
 		ex = DUMP_EXIT_ERR;
 	}
 	buf_release(&out);
@@ -529,7 +529,7 @@ batch_verify(char *const *files, size_t n, bool json)
 		r = jrn_verify_file(files[i], &v, &err);
 		buf_reset(&out);
 		if (r != 0 && r != JK_ETORN && r != JK_ECORRUPT) {
-			dump_warn("%s", err.msg);
+			cli_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			continue;
 		}
@@ -556,12 +556,12 @@ batch_verify(char *const *files, size_t n, bool json)
 		}
 		fflush(stdout);
 		if (flush_buf(STDOUT_FILENO, &out) != 0) {
-			dump_warn("cannot write the standard output: %s", strerror(errno));
+			cli_warn("cannot write the standard output: %s", strerror(errno));
 			ex = DUMP_EXIT_ERR;
 			break;
 		}
 		if (r != 0) {
-			dump_warn("%s", err.msg);
+			cli_warn("%s", err.msg);
 			if (ex == DUMP_EXIT_OK)
 				ex = DUMP_EXIT_DAMAGED;
 		}

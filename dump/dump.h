@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "ui/menu.h"
+#include "ui/cli.h"
 
 /* Exit codes (jrndump(8)). */
 enum {
@@ -83,9 +84,6 @@ const char *browse_help(const struct browse *b);
 /* The menu file's words every screen needs (for the start-up check). */
 extern const char *const browse_texts[];
 extern const char *const browse_prompts[];
-
-/* "jrndump: " and the message on stderr. */
-void dump_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- batch (batch.c) ------------------------------------------------------- */
 

@@ -56,25 +56,10 @@ static const char usage_text[] =
 "                        a core, at most 4, for files of 8 MB or more; 1: in order)\n"
 "  --size COLSxROWS      the screen of --keys and the line mode (default 80x24)\n";
 
-void
-dump_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("jrndump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 usage(const char *why)
 {
-	if (why != NULL)
-		dump_warn("%s", why);
-	fputs(usage_text, stderr);
-	return DUMP_EXIT_USAGE;
+	return cli_usage(usage_text, why, DUMP_EXIT_USAGE);
 }
 
 enum {
@@ -185,7 +170,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_PID: case O_DIR: case O_GLOBAL: case O_CONTAINS: case O_OP: case O_SINCE:
 		case O_UNTIL: case O_SEQ: case O_OFFSET: case O_TX: case O_FILTER:
 			if (filter_flag(o, c, optarg, &err) != 0) {
-				dump_warn("%s", err.msg);
+				cli_warn("%s", err.msg);
 				return DUMP_EXIT_USAGE;
 			}
 			break;
@@ -218,14 +203,14 @@ file_list(struct opts *o, char **args, int nargs, struct rst_files *files)
 		for (i = 0; i < nargs && rc == 0; i++)
 			rc = rst_files_add(files, args[i], &err);
 	} else if (o->inst == NULL || *o->inst == '\0') {
-		dump_warn("no journal files: name them, or give -I DIR or set JRNKIT_HOME");
+		cli_warn("no journal files: name them, or give -I DIR or set JRNKIT_HOME");
 		return DUMP_EXIT_USAGE;
 	} else
 		rc = rst_files_from_log(files, o->inst, NULL, 0, &err);
 	if (rc == 0 && (o->from != NULL || o->through != NULL))
 		rc = rst_files_range(files, o->from, o->through, &err);
 	if (rc != 0) {
-		dump_warn("%s", err.msg);
+		cli_warn("%s", err.msg);
 		return rc == JK_EUSAGE || rc == JK_ENOTFOUND ? DUMP_EXIT_USAGE : DUMP_EXIT_ERR;
 	}
 	return 0;
@@ -385,7 +370,7 @@ member_browser(const char *inst, const struct menu_file *mf, struct browse **b)
 	else if (clu_files_read(buf_str(&log), NULL, &fs, &err) == 0)
 		browse_new_cluster(&fs, conf.csn, mf, b, &err);
 	if (*b == NULL) {
-		dump_warn("%s", err.msg);
+		cli_warn("%s", err.msg);
 		ex = DUMP_EXIT_ERR;
 	}
 	clu_files_release(&fs);
@@ -411,7 +396,7 @@ browse_main(struct opts *o, char **args, int nargs)
 	rst_files_init(&files);
 	jk_err_clear(&err);
 	if (menu_open("jrndump", &binds, &mf, &err) != 0) {
-		dump_warn("%s", err.msg);
+		cli_warn("%s", err.msg);
 		ex = DUMP_EXIT_ERR;
 		goto out;
 	}
@@ -421,7 +406,7 @@ browse_main(struct opts *o, char **args, int nargs)
 		if (o->rows > 0)
 			browse_size(b, o->rows, o->cols);
 		if (nargs == 1 && (rc = browse_goto(b, args[0])) < 0) {
-			dump_warn("%s", jk_strerror(rc));
+			cli_warn("%s", jk_strerror(rc));
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
@@ -429,13 +414,13 @@ browse_main(struct opts *o, char **args, int nargs)
 	}
 	if (o->inst != NULL && *o->inst != '\0') {
 		if (rst_files_from_log(&files, o->inst, NULL, 0, &err) != 0) {
-			dump_warn("%s", err.msg);
+			cli_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
 		cur = files.n > 0 ? files.n - 1 : 0;
 	} else if (nargs == 0) {
-		dump_warn("no instance: give -I DIR or set JRNKIT_HOME, or name a journal file");
+		cli_warn("no instance: give -I DIR or set JRNKIT_HOME, or name a journal file");
 		ex = DUMP_EXIT_USAGE;
 		goto out;
 	}
@@ -447,21 +432,21 @@ browse_main(struct opts *o, char **args, int nargs)
 			    strcmp(rp, rq) == 0))
 				break;
 		if (i == files.n && rst_files_add(&files, args[0], &err) != 0) {
-			dump_warn("%s", err.msg);
+			cli_warn("%s", err.msg);
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
 		cur = i;
 	}
 	if (browse_new(files.paths, files.n, cur, mf, &b, &err) != 0) {
-		dump_warn("%s", err.msg);
+		cli_warn("%s", err.msg);
 		ex = DUMP_EXIT_ERR;
 		goto out;
 	}
 	if (o->rows > 0)
 		browse_size(b, o->rows, o->cols);
 	if (nargs == 1 && (rc = browse_examine(b)) < 0) {
-		dump_warn("%s", jk_strerror(rc));
+		cli_warn("%s", jk_strerror(rc));
 		ex = DUMP_EXIT_ERR;
 		goto out;
 	}
@@ -472,13 +457,13 @@ run:
 		goto out;
 	}
 	if (o->keys != NULL && (keys = fopen(o->keys, "r")) == NULL) {
-		dump_warn("cannot open keys file '%s': %s", o->keys, strerror(errno));
+		cli_warn("cannot open keys file '%s': %s", o->keys, strerror(errno));
 		ex = DUMP_EXIT_USAGE;
 		goto out;
 	}
 	rc = text_run(b, keys != NULL ? keys : stdin, stdout, keys != NULL);
 	if (rc < 0) {
-		dump_warn("%s", jk_strerror(rc));
+		cli_warn("%s", jk_strerror(rc));
 		ex = DUMP_EXIT_ERR;
 	} else if (browse_stop)
 		ex = DUMP_EXIT_INTERRUPTED;
@@ -503,7 +488,7 @@ batch_main(struct opts *o, char **args, int nargs)
 		goto out;
 	if (o->out != NULL) {
 		if ((fd = open(o->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
-			dump_warn("cannot create '%s': %s", o->out, strerror(errno));
+			cli_warn("cannot create '%s': %s", o->out, strerror(errno));
 			ex = DUMP_EXIT_ERR;
 			goto out;
 		}
@@ -516,7 +501,7 @@ batch_main(struct opts *o, char **args, int nargs)
 	else
 		ex = batch_verify(files.paths, files.n, o->json);
 	if (fd != STDOUT_FILENO && close(fd) != 0 && ex == DUMP_EXIT_OK) {
-		dump_warn("cannot write '%s': %s", o->out, strerror(errno));
+		cli_warn("cannot write '%s': %s", o->out, strerror(errno));
 		ex = DUMP_EXIT_ERR;
 	}
 out:
@@ -531,6 +516,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int ex;
 
+	cli_set_prog("jrndump");
 	memset(&o, 0, sizeof o);
 	jsel_init(&o.sel);
 	o.inst = getenv("JRNKIT_HOME");

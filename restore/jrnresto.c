@@ -20,6 +20,7 @@
 #include "inst.h"
 #include "resto.h"
 #include "rst.h"
+#include "ui/cli.h"
 
 enum {
 	EXIT_OK = RESTO_EXIT_OK, EXIT_ERR = RESTO_EXIT_ERR, EXIT_USAGE = RESTO_EXIT_USAGE,
@@ -63,25 +64,10 @@ static const char usage_text[] =
 "  --json               the result as JSON on stdout\n"
 "  -q                   no progress\n";
 
-static void
-warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("jrnresto: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 usage(const char *why)
 {
-	if (why != NULL)
-		warnx("%s", why);
-	fputs(usage_text, stderr);
-	return EXIT_USAGE;
+	return cli_usage(usage_text, why, EXIT_USAGE);
 }
 
 enum opt {
@@ -156,18 +142,6 @@ struct flags {
 	bool clumenu;		/* -c: the cluster journal restore menu */
 };
 
-static int
-push(char ***v, size_t *n, char *s)
-{
-	char **x = realloc(*v, (*n + 1) * sizeof *x);
-
-	if (x == NULL)
-		return -1;
-	x[(*n)++] = s;
-	*v = x;
-	return 0;
-}
-
 /* A named point option as point syntax into b: marker (id or text), offset, time, seq. */
 static const char *
 named_point(struct buf *b, int kind, const char *arg)
@@ -211,14 +185,14 @@ parse_flags(int argc, char **argv, struct flags *f)
 		case O_FROM: f->from = optarg; break;
 		case O_THROUGH: f->through = optarg; break;
 		case O_LOG: f->log = optarg; break;
-		case O_SEARCH: if (push(&f->search, &f->nsearch, optarg)) return -1; break;
-		case O_JDIR: if (push(&f->jdirs, &f->njdirs, optarg)) return -1; break;
+		case O_SEARCH: if (cli_push(&f->search, &f->nsearch, optarg)) return -1; break;
+		case O_JDIR: if (cli_push(&f->jdirs, &f->njdirs, optarg)) return -1; break;
 		case O_PREFIX: f->prefix = optarg; break;
 		case O_PLAN: f->plan = optarg; break;
 		case O_ALL: f->all = true; break;
-		case O_DB: if (push(&f->dbs, &f->ndbs, optarg)) return -1; break;
-		case O_REDIRECT: if (push(&f->redirects, &f->nredirects, optarg)) return -1; break;
-		case O_GLOBAL: if (push(&f->globals, &f->nglobals, optarg)) return -1; break;
+		case O_DB: if (cli_push(&f->dbs, &f->ndbs, optarg)) return -1; break;
+		case O_REDIRECT: if (cli_push(&f->redirects, &f->nredirects, optarg)) return -1; break;
+		case O_GLOBAL: if (cli_push(&f->globals, &f->nglobals, optarg)) return -1; break;
 		case O_START: f->start = optarg; break;
 		case O_STOP: f->stop = optarg; break;
 		case O_START_MARKER: f->start = named_point(&f->startbuf, 'm', optarg); break;
@@ -242,7 +216,7 @@ parse_flags(int argc, char **argv, struct flags *f)
 		case O_HELP: fputs(usage_text, stdout); exit(0);
 		case O_CLUSTER: f->cluster = true; break;
 		case O_CLUSTER_LOG: f->cluster = true; f->cluster_log = optarg; break;
-		case O_JREDIRECT: if (push(&f->jredirects, &f->njredirects, optarg)) return -1; break;
+		case O_JREDIRECT: if (cli_push(&f->jredirects, &f->njredirects, optarg)) return -1; break;
 		default: return 1;
 		}
 	}
@@ -396,13 +370,13 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 	jk_err_clear(&err);
 	if ((rc = build_plan(f, p, &err)) != 0) {
 		if (err.code != 0)
-			warnx("%s", err.msg);
+			cli_warn("%s", err.msg);
 		return rc;
 	}
 	if (f->save_plan != NULL) {
 		/* a plan is saved only when it checks */
 		if (rst_plan_check(p, &err) != 0 || rst_plan_save(p, f->save_plan, &err) != 0) {
-			warnx("%s", err.msg);
+			cli_warn("%s", err.msg);
 			return EXIT_ERR;
 		}
 		if (!f->json)
@@ -410,7 +384,7 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 	}
 	if (f->check) {
 		if (rst_plan_check(p, &err) != 0) {
-			warnx("%s", err.msg);
+			cli_warn("%s", err.msg);
 			return EXIT_ERR;
 		}
 		if (f->json)
@@ -427,7 +401,7 @@ without_questions(struct flags *f, struct rst_plan *p, struct ui *ui)
 	rc = resto_run(p, &o, &res);
 	if (rc != 0 && strcmp(res.why, "the plan") == 0 && !f->json) {
 		/* refused before anything ran: just why */
-		warnx("%s", res.err.msg);
+		cli_warn("%s", res.err.msg);
 		rst_result_release(&res);
 		return EXIT_ERR;
 	}
@@ -454,10 +428,11 @@ main(int argc, char **argv)
 	struct ui ui;
 	int rc;
 
+	cli_set_prog("jrnresto");
 	memset(&f, 0, sizeof f);
 	f.inst = getenv("JRNKIT_HOME");
 	if ((rc = parse_flags(argc, argv, &f)) != 0) {
-		rc = rc < 0 ? (warnx("out of memory"), EXIT_ERR) :
+		rc = rc < 0 ? (cli_warn("out of memory"), EXIT_ERR) :
 		    usage(rc == 2 ? "unexpected arguments" : NULL);
 		goto out;
 	}
@@ -466,20 +441,20 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (f.inst == NULL || *f.inst == '\0') {
-		warnx("no instance: give -I DIR or set JRNKIT_HOME");
+		cli_warn("no instance: give -I DIR or set JRNKIT_HOME");
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	jk_err_clear(&e);
 	if (ui_init(&ui, stdin, stdout, f.any ? UI_PLAIN | UI_NOHISTORY : 0) != 0) {
-		warnx("out of memory");
+		cli_warn("out of memory");
 		rc = EXIT_ERR;
 		goto out;
 	}
 	if (f.any) {
 		rst_plan_init(&p);
 		if (rst_plan_set_inst(&p, f.inst, &e) != 0) {
-			warnx("%s", e.msg);
+			cli_warn("%s", e.msg);
 			rc = EXIT_ERR;
 		} else
 			rc = without_questions(&f, &p, &ui);
@@ -490,7 +465,7 @@ main(int argc, char **argv)
 		rc = f.clumenu ? resto_clumenu(&ui, f.inst, &code, &e) :
 		    resto_dialogue_exit(&ui, f.inst, &code, &e);
 		if (rc < 0)
-			warnx("%s", e.msg);
+			cli_warn("%s", e.msg);
 		rc = rc < 0 ? EXIT_ERR : code;
 	}
 	ui_release(&ui);

@@ -30,6 +30,7 @@
 #include "rst.h"
 #include "ui/menu.h"
 #include "ui/ui.h"
+#include "ui/cli.h"
 
 struct st {
 	const char *inst;
@@ -39,18 +40,6 @@ struct st {
 	struct clu_member *m;		/* the members, this instance first */
 	size_t nm;
 };
-
-static void
-warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sturecov: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void
 say(struct ui *ui, struct st *s, const char *id)
@@ -563,6 +552,7 @@ main(int argc, char **argv)
 	struct jk_err err;
 	int c, rc;
 
+	cli_set_prog("sturecov");
 	memset(&s, 0, sizeof s);
 	s.inst = getenv("JRNKIT_HOME");
 	while ((c = getopt(argc, argv, "I:h")) != -1) {
@@ -578,16 +568,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (s.inst == NULL || *s.inst == '\0') {
-		warnx("no instance: give -I DIR or set JRNKIT_HOME");
+		cli_warn("no instance: give -I DIR or set JRNKIT_HOME");
 		return 2;
 	}
 	if (!inst_exists(s.inst)) {
-		warnx("no jrnkit instance in '%s' (no jrnkit.yaml)", s.inst);
+		cli_warn("no jrnkit instance in '%s' (no jrnkit.yaml)", s.inst);
 		return 1;
 	}
 	jk_err_clear(&err);
 	if (ui_init(&ui, stdin, stdout, 0) != 0) {
-		warnx("out of memory");
+		cli_warn("out of memory");
 		return 1;
 	}
 	ui_answer_init(&s.a);
@@ -595,7 +585,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = dialogue(&ui, &s, &err);
 	if (rc < 0)
-		warnx("%s", err.msg[0] ? err.msg : jk_strerror(rc));
+		cli_warn("%s", err.msg[0] ? err.msg : jk_strerror(rc));
 	ui_answer_release(&s.a);
 	clu_members_free(s.m, s.nm);
 	menu_file_free(s.mf);

@@ -19,6 +19,7 @@
 #include "clu.h"
 #include "inst.h"
 #include "jk.h"
+#include "ui/cli.h"
 
 #define EX_OK		0
 #define EX_ERR		1
@@ -39,22 +40,10 @@ usage(void)
 	return EX_USAGE;
 }
 
-static void
-warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("jrnkit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 fail(const struct jk_err *e)
 {
-	warnx("%s", e->msg[0] ? e->msg : jk_strerror(e->code));
+	cli_warn("%s", e->msg[0] ? e->msg : jk_strerror(e->code));
 	return EX_ERR;
 }
 
@@ -68,7 +57,7 @@ csn_arg(const char *s)
 	errno = 0;
 	v = strtol(s, &e, 10);
 	if (errno != 0 || *e != '\0' || *s == '\0' || v < 0 || v >= CLU_MAX_MEMBERS) {
-		warnx("--csn needs a member number from 0 to %d, not '%s'", CLU_MAX_MEMBERS - 1, s);
+		cli_warn("--csn needs a member number from 0 to %d, not '%s'", CLU_MAX_MEMBERS - 1, s);
 		return -1;
 	}
 	return (int)v;
@@ -83,7 +72,7 @@ count_arg(const char *opt, const char *s)
 	errno = 0;
 	v = strtoull(s, &e, 10);
 	if (errno != 0 || *e != '\0' || *s == '\0' || *s == '-' || v == 0) {
-		warnx("%s needs a positive number, not '%s'", opt, s);
+		cli_warn("%s needs a positive number, not '%s'", opt, s);
 		return 0;
 	}
 	return v;
@@ -149,7 +138,7 @@ clucmd_init(int argc, char **argv)
 		return usage();
 	jk_err_clear(&err);
 	if (!clu_exists(dir)) {
-		warnx("no cluster in '%s' (jrnkit cluster init %s)", dir, dir);
+		cli_warn("no cluster in '%s' (jrnkit cluster init %s)", dir, dir);
 		return EX_ERR;
 	}
 	/* No instance is made for a number that is taken (clu_join checks again, under its lock). */
@@ -158,7 +147,7 @@ clucmd_init(int argc, char **argv)
 	for (i = 0; i < n && m[i].csn != csn; i++)
 		;
 	if (i < n) {
-		warnx("cluster member %d is %s already", csn, m[i].inst);
+		cli_warn("cluster member %d is %s already", csn, m[i].inst);
 		clu_members_free(m, n);
 		return EX_ERR;
 	}
@@ -188,7 +177,7 @@ cmd_join(int argc, char **argv, const char *inst)
 	if (csn < 0 || optind + 1 != argc)
 		return usage();
 	if (inst == NULL || inst[0] == '\0') {
-		warnx("no instance: give -I DIR or set JRNKIT_HOME");
+		cli_warn("no instance: give -I DIR or set JRNKIT_HOME");
 		return EX_USAGE;
 	}
 	return join_and_start(argv[optind], inst, csn);
@@ -268,7 +257,7 @@ seq_worker(const char *dir, uint64_t n, bool file_io, int fd)
 		}
 		clu_unlock(c);
 		if (s <= last) {
-			warnx("sequence number %" PRIu64 " after %" PRIu64, s, last);
+			cli_warn("sequence number %" PRIu64 " after %" PRIu64, s, last);
 			clu_close(c);
 			return EX_ERR;
 		}
@@ -296,7 +285,7 @@ seq_round(const char *dir, unsigned p, uint64_t n, bool file_io, double *rate)
 		return fail(&err);
 	first = clu_seq_next(c);
 	if (pipe(fds) != 0) {
-		warnx("cannot make a pipe: %s", strerror(errno));
+		cli_warn("cannot make a pipe: %s", strerror(errno));
 		clu_close(c);
 		return EX_ERR;
 	}
@@ -304,7 +293,7 @@ seq_round(const char *dir, unsigned p, uint64_t n, bool file_io, double *rate)
 	t0 = (jrn_now_us() / 1e6);
 	for (i = 0; i < p; i++) {
 		if ((pid = fork()) < 0) {
-			warnx("cannot start process %u: %s", i + 1, strerror(errno));
+			cli_warn("cannot start process %u: %s", i + 1, strerror(errno));
 			rc = EX_ERR;
 			break;
 		}
@@ -327,7 +316,7 @@ seq_round(const char *dir, unsigned p, uint64_t n, bool file_io, double *rate)
 		return rc;
 	/* Every number from first to first+total-1 exactly once: the count and the sum say so. */
 	if (last - first != total || sum != total * first + total * (total - 1) / 2) {
-		warnx("the %u processes took %" PRIu64 " numbers from %" PRIu64 " but the counter moved %" PRIu64
+		cli_warn("the %u processes took %" PRIu64 " numbers from %" PRIu64 " but the counter moved %" PRIu64
 		    " (sum %" PRIu64 "): numbers were lost or given twice", p, total, first, last - first, sum);
 		return EX_ERR;
 	}
@@ -390,7 +379,7 @@ clucmd_cluster(int argc, char **argv, const char *inst)
 		return argc == 2 ? cmd_status(argv[1]) : usage();
 	if (strcmp(argv[0], "bench-seq") == 0)
 		return cmd_bench_seq(argc, argv);
-	warnx("unknown cluster command '%s'", argv[0]);
+	cli_warn("unknown cluster command '%s'", argv[0]);
 	return usage();
 }
 
@@ -412,7 +401,7 @@ clucmd_member_dirs(const char *inst, size_t *n)
 		return NULL;
 	}
 	if (conf.cluster_dir[0] == '\0') {
-		warnx("instance %s is not a cluster member", inst);
+		cli_warn("instance %s is not a cluster member", inst);
 		return NULL;
 	}
 	if (clu_members(conf.cluster_dir, &m, &k, &err) != 0) {
@@ -420,7 +409,7 @@ clucmd_member_dirs(const char *inst, size_t *n)
 		return NULL;
 	}
 	if (k == 0 || (v = calloc(k, sizeof *v)) == NULL) {
-		warnx(k == 0 ? "the cluster has no members" : "out of memory");
+		cli_warn(k == 0 ? "the cluster has no members" : "out of memory");
 		clu_members_free(m, k);
 		return NULL;
 	}

@@ -26,58 +26,13 @@
 #include "gtmx.h"
 #include "inst.h"
 #include "rst.h"
+#include "ui/cli.h"
 
 #define EX_OK		0
 #define EX_ERR		1
 #define EX_USAGE	2
 #define EX_DAMAGED	3
 
-static const char *cmdname = "convert";
-
-static void
-warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "jrnkit %s: ", cmdname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int
-usage(const char *text, const char *why)
-{
-	if (why != NULL)
-		warnx("%s", why);
-	fputs(text, stderr);
-	return EX_USAGE;
-}
-
-static int
-push(char ***v, size_t *n, char *s)
-{
-	char **x = realloc(*v, (*n + 1) * sizeof *x);
-
-	if (x == NULL)
-		return -1;
-	x[(*n)++] = s;
-	*v = x;
-	return 0;
-}
-
-/* The instance: -I, else JRNKIT_HOME; NULL when neither. */
-static const char *
-instance(const char *inst)
-{
-	const char *d = inst ? inst : getenv("JRNKIT_HOME");
-
-	return d != NULL && *d != '\0' ? d : NULL;
-}
 
 /* ---- convert --------------------------------------------------------------------------------- */
 
@@ -140,16 +95,16 @@ convert_plan(const struct cflags *f, char **files, size_t nfiles, const char *in
 	if ((rc = rst_plan_select_files(p, &sel, &err)) != 0 ||
 	    (rc = rst_plan_select_dbs(p, &sel, &err)) != 0) {
 		if (rc == JK_EUSAGE)
-			return usage(convert_usage, err.msg);
+			return cli_usage(convert_usage, err.msg, EX_USAGE);
 		goto fail;
 	}
 	p->all = f->ndbs == 0 && f->nredirects == 0;
 	if (f->start && rst_point_parse(&p->start, f->start, &err) != 0) {
-		warnx("start point '%s': %s", f->start, err.msg);
+		cli_warn("start point '%s': %s", f->start, err.msg);
 		return EX_USAGE;
 	}
 	if (f->stop && rst_point_parse(&p->stop, f->stop, &err) != 0) {
-		warnx("stop point '%s': %s", f->stop, err.msg);
+		cli_warn("stop point '%s': %s", f->stop, err.msg);
 		return EX_USAGE;
 	}
 	if (f->skip_damage)
@@ -158,7 +113,7 @@ convert_plan(const struct cflags *f, char **files, size_t nfiles, const char *in
 		p->check_links = false;
 	return 0;
 fail:
-	warnx("%s", err.msg);
+	cli_warn("%s", err.msg);
 	return EX_ERR;
 }
 
@@ -191,7 +146,7 @@ cmd_convert(int argc, char **argv, const char *inst, const char *db)
 	int c, rc = EX_OK;
 
 	(void)db;
-	cmdname = "convert";
+	cli_set_prog("jrnkit convert");
 	memset(&f, 0, sizeof f);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -202,33 +157,33 @@ cmd_convert(int argc, char **argv, const char *inst, const char *db)
 		case O_FROM: f.from = optarg; break;
 		case O_THROUGH: f.through = optarg; break;
 		case O_LOG: f.log = optarg; break;
-		case O_SEARCH: bad = push(&f.search, &f.nsearch, optarg); break;
-		case O_JDIR: bad = push(&f.jdirs, &f.njdirs, optarg); break;
+		case O_SEARCH: bad = cli_push(&f.search, &f.nsearch, optarg); break;
+		case O_JDIR: bad = cli_push(&f.jdirs, &f.njdirs, optarg); break;
 		case O_PREFIX: f.prefix = optarg; break;
-		case O_DB: bad = push(&f.dbs, &f.ndbs, optarg); break;
-		case O_REDIRECT: bad = push(&f.redirects, &f.nredirects, optarg); break;
-		case O_GLOBAL: bad = push(&f.globals, &f.nglobals, optarg); break;
+		case O_DB: bad = cli_push(&f.dbs, &f.ndbs, optarg); break;
+		case O_REDIRECT: bad = cli_push(&f.redirects, &f.nredirects, optarg); break;
+		case O_GLOBAL: bad = cli_push(&f.globals, &f.nglobals, optarg); break;
 		case O_START: f.start = optarg; break;
 		case O_STOP: f.stop = optarg; break;
 		case O_SKIP_DAMAGE: f.skip_damage = true; break;
 		case O_NO_LINKS: f.no_links = true; break;
 		case O_NO_DIRS: f.no_dirs = true; break;
 		case O_HELP: fputs(convert_usage, stdout); cflags_release(&f); return EX_OK;
-		default: cflags_release(&f); return usage(convert_usage, NULL);
+		default: cflags_release(&f); return cli_usage(convert_usage, NULL, EX_USAGE);
 		}
 		if (bad) {
-			warnx("out of memory");
+			cli_warn("out of memory");
 			cflags_release(&f);
 			return EX_ERR;
 		}
 	}
 	if (f.out == NULL) {
 		cflags_release(&f);
-		return usage(convert_usage, "where to? -o OUT");
+		return cli_usage(convert_usage, "where to? -o OUT", EX_USAGE);
 	}
 	rst_plan_init(&p);
 	jk_err_clear(&err);
-	if ((rc = convert_plan(&f, argv + optind, (size_t)(argc - optind), instance(inst), &p)) != 0)
+	if ((rc = convert_plan(&f, argv + optind, (size_t)(argc - optind), cli_instance(inst), &p)) != 0)
 		goto out;
 	memset(&wo, 0, sizeof wo);
 	wo.no_dirs = f.no_dirs;
@@ -239,7 +194,7 @@ cmd_convert(int argc, char **argv, const char *inst, const char *db)
 	else
 		rc = cvt_write_plan(&p, &wo, f.out, &res, &err);
 	if (rc != 0) {
-		warnx("%s", err.msg);
+		cli_warn("%s", err.msg);
 		rc = rc == JK_ECORRUPT || rc == JK_ETORN ? EX_DAMAGED : rc == JK_EUSAGE ? EX_USAGE : EX_ERR;
 		goto out;
 	}
@@ -250,7 +205,7 @@ cmd_convert(int argc, char **argv, const char *inst, const char *db)
 	    res.rolledback, res.markers, strcmp(f.out, "-") == 0 ? "" : "; written to ",
 	    strcmp(f.out, "-") == 0 ? "" : f.out);
 	if (res.damaged) {
-		warnx("damaged journal data was skipped (see the '# skipped' lines)");
+		cli_warn("damaged journal data was skipped (see the '# skipped' lines)");
 		rc = EX_DAMAGED;
 	}
 out:
@@ -287,12 +242,12 @@ apply_report(const struct cvt_apply_opts *o, const struct cvt_apply_result *r, c
 static void
 apply_failed(const struct cvt_apply_result *r, const char *name, const struct jk_err *err)
 {
-	warnx("%s", err->msg);
+	cli_warn("%s", err->msg);
 	if (r->done_line > 1)
-		warnx("%s: the units before line %lu are applied; reading the file again finishes the job",
+		cli_warn("%s: the units before line %lu are applied; reading the file again finishes the job",
 		    name, r->done_line);
 	else
-		warnx("%s: nothing was written", name);
+		cli_warn("%s: nothing was written", name);
 }
 
 /* ---- read ---------------------------------------------------------------------------------------- */
@@ -328,32 +283,32 @@ cmd_read(int argc, char **argv, const char *inst, const char *db)
 	struct jk_err err;
 	int c, rc = EX_OK, bad = 0;
 
-	cmdname = "read";
+	cli_set_prog("jrnkit read");
 	memset(&o, 0, sizeof o);
 	o.journal = true;
 	optind = 0;
 	while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_REDIRECT: bad = push(&redirects, &nredirects, optarg); break;
-		case O_DB: bad = push(&dbs, &ndbs, optarg); break;
-		case O_GLOBAL: bad = push(&globals, &nglobals, optarg); break;
+		case O_REDIRECT: bad = cli_push(&redirects, &nredirects, optarg); break;
+		case O_DB: bad = cli_push(&dbs, &ndbs, optarg); break;
+		case O_GLOBAL: bad = cli_push(&globals, &nglobals, optarg); break;
 		case O_NO_JOURNAL: o.journal = false; break;
 		case O_DRY_RUN: o.dry_run = true; break;
 		case O_HELP: fputs(read_usage, stdout); goto out;
-		default: rc = usage(read_usage, NULL); goto out;
+		default: rc = cli_usage(read_usage, NULL, EX_USAGE); goto out;
 		}
 	}
 	if (bad) {
-		warnx("out of memory");
+		cli_warn("out of memory");
 		rc = EX_ERR;
 		goto out;
 	}
 	if (optind + 1 != argc) {
-		rc = usage(read_usage, optind == argc ? "which file?" : "one file at a time");
+		rc = cli_usage(read_usage, optind == argc ? "which file?" : "one file at a time", EX_USAGE);
 		goto out;
 	}
-	if ((o.inst = instance(inst)) == NULL) {
-		warnx("no instance: give -I DIR or set JRNKIT_HOME");
+	if ((o.inst = cli_instance(inst)) == NULL) {
+		cli_warn("no instance: give -I DIR or set JRNKIT_HOME");
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -367,7 +322,7 @@ cmd_read(int argc, char **argv, const char *inst, const char *db)
 	jk_err_clear(&err);
 	cvt_apply_result_init(&res);
 	if (cvt_reader_open(argv[optind], &r, &err) != 0) {
-		warnx("%s", err.msg);
+		cli_warn("%s", err.msg);
 		rc = EX_ERR;
 		goto out;
 	}
@@ -450,7 +405,7 @@ cmd_import_gtm(int argc, char **argv, const char *inst, const char *db)
 	struct cvt_src src;
 	int c, i, rc = EX_OK;
 
-	cmdname = "import-gtm";
+	cli_set_prog("jrnkit import-gtm");
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (c) {
@@ -461,27 +416,27 @@ cmd_import_gtm(int argc, char **argv, const char *inst, const char *db)
 		case O_NO_JOURNAL: no_journal = true; break;
 		case O_DRY_RUN: dry = true; break;
 		case O_HELP: fputs(import_usage, stdout); return EX_OK;
-		default: return usage(import_usage, NULL);
+		default: return cli_usage(import_usage, NULL, EX_USAGE);
 		}
 	}
 	if (optind == argc)
-		return usage(import_usage, "which extract files?");
+		return cli_usage(import_usage, "which extract files?", EX_USAGE);
 	if (apply == (out != NULL))
-		return usage(import_usage, "either -o JOURNAL_DIR (write journal files) or --apply");
+		return cli_usage(import_usage, "either -o JOURNAL_DIR (write journal files) or --apply", EX_USAGE);
 	if (!apply && (no_journal || dry))
-		return usage(import_usage, "--no-journal and --dry-run go with --apply");
+		return cli_usage(import_usage, "--no-journal and --dry-run go with --apply", EX_USAGE);
 	if (strchr(prefix, '/') != NULL)
-		return usage(import_usage, "a prefix is part of a file name: no '/'");
+		return cli_usage(import_usage, "a prefix is part of a file name: no '/'", EX_USAGE);
 	jk_err_clear(&err);
-	inst = instance(inst);
+	inst = cli_instance(inst);
 	if (target_db(dbflag, db, inst, &dbdir, &err) != 0) {
-		warnx("%s", err.msg);
+		cli_warn("%s", err.msg);
 		buf_release(&dbdir);
 		return err.code == JK_EUSAGE ? EX_USAGE : EX_ERR;
 	}
 	for (i = optind; i < argc && rc == EX_OK; i++) {
 		if (gtmx_open(argv[i], &x, &err) != 0) {
-			warnx("%s", err.msg);
+			cli_warn("%s", err.msg);
 			rc = EX_ERR;
 			break;
 		}
@@ -497,7 +452,7 @@ cmd_import_gtm(int argc, char **argv, const char *inst, const char *db)
 			o.dry_run = dry;
 			cvt_apply_result_init(&res);
 			if (inst == NULL) {
-				warnx("no instance: give -I DIR or set JRNKIT_HOME");
+				cli_warn("no instance: give -I DIR or set JRNKIT_HOME");
 				rc = EX_USAGE;
 			} else if (cvt_apply(&src, &o, &res, &err) != 0) {
 				apply_failed(&res, argv[i], &err);
@@ -511,7 +466,7 @@ cmd_import_gtm(int argc, char **argv, const char *inst, const char *db)
 			struct cvt_journal_result jr;
 
 			if (cvt_to_journal(&src, buf_str(&dbdir), out, prefix, &jr, &err) != 0) {
-				warnx("%s", err.msg);
+				cli_warn("%s", err.msg);
 				rc = EX_ERR;
 			} else {
 				import_stats(argv[i], x);

@@ -31,13 +31,13 @@
 #include "clucmd.h"
 #include "mainmenu.h"
 #include "rcv.h"
+#include "ui/cli.h"
 
 #define EX_OK		0
 #define EX_ERR		1
 #define EX_USAGE	2
 #define EX_DAMAGED	3
 
-static const char *prog = "jrnkit";
 static const char *opt_inst;	/* -I */
 static const char *opt_db;	/* -d */
 
@@ -90,22 +90,10 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static void
-warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 fail(const struct jk_err *e)
 {
-	warnx("%s", e->msg[0] ? e->msg : jk_strerror(e->code));
+	cli_warn("%s", e->msg[0] ? e->msg : jk_strerror(e->code));
 	return EX_ERR;
 }
 
@@ -117,7 +105,7 @@ inst_dir(void)
 	const char *d = opt_inst ? opt_inst : getenv("JRNKIT_HOME");
 
 	if (d == NULL || *d == '\0') {
-		warnx("no instance: give -I DIR or set JRNKIT_HOME");
+		cli_warn("no instance: give -I DIR or set JRNKIT_HOME");
 		exit(EX_USAGE);
 	}
 	return d;
@@ -159,11 +147,11 @@ parse_ref(const char *s, struct jk_key *k)
 
 	jk_err_clear(&err);
 	if (gref_parse(s, strlen(s), k, &end, &err) != 0) {
-		warnx("bad global reference '%s': %s", s, err.msg);
+		cli_warn("bad global reference '%s': %s", s, err.msg);
 		return -1;
 	}
 	if (s[end] != '\0') {
-		warnx("bad global reference '%s': column %zu: unexpected text after the reference", s, end + 1);
+		cli_warn("bad global reference '%s': column %zu: unexpected text after the reference", s, end + 1);
 		return -1;
 	}
 	return 0;
@@ -255,7 +243,7 @@ cmd_db(int argc, char **argv)
 		bool m = argv[1][0] == 'm';
 
 		if (m && !db_exists(argv[2])) {
-			warnx("No database exists in %s", argv[2]);
+			cli_warn("No database exists in %s", argv[2]);
 			return EX_ERR;
 		}
 		j = open_inst();
@@ -284,7 +272,7 @@ cmd_set(int argc, char **argv)
 	jk_err_clear(&err);
 	if (argc == 2) {
 		if (zwr_parse_line(argv[1], strlen(argv[1]), &k, &v, &err) != 0) {
-			warnx("bad ZWR line '%s': %s", argv[1], err.msg);
+			cli_warn("bad ZWR line '%s': %s", argv[1], err.msg);
 			return EX_USAGE;
 		}
 	} else if (argc == 3) {
@@ -320,7 +308,7 @@ cmd_get(int argc, char **argv)
 		fwrite(v.data, 1, v.len, stdout);
 		putchar('\n');
 	} else if (r == JK_ENOTFOUND) {
-		warnx("%s: undefined", argv[1]);
+		cli_warn("%s: undefined", argv[1]);
 		rc = EX_ERR;
 	} else {
 		rc = fail(jk_err(j));
@@ -407,7 +395,7 @@ cmd_zwrite(int argc, char **argv)
 		}
 		subtree = true;
 	} else if (!gref_pattern_valid(pat, plen)) {
-		warnx("bad global pattern '%s'", arg);
+		cli_warn("bad global pattern '%s'", arg);
 		return EX_USAGE;
 	}
 	j = open_inst();
@@ -466,7 +454,7 @@ open_input(const char *path)
 		return stdin;
 	f = fopen(path, "r");
 	if (f == NULL) {
-		warnx("cannot open '%s': %s", path, strerror(errno));
+		cli_warn("cannot open '%s': %s", path, strerror(errno));
 		exit(EX_ERR);
 	}
 	return f;
@@ -507,7 +495,7 @@ cmd_zload(int argc, char **argv)
 			continue;
 		jk_err_clear(&err);
 		if (zwr_parse_line(line, (size_t)len, &k, &v, &err) != 0) {
-			warnx("%s:%zu: %s", name, lineno, err.msg);
+			cli_warn("%s:%zu: %s", name, lineno, err.msg);
 			rc = EX_ERR;
 			break;
 		}
@@ -516,7 +504,7 @@ cmd_zload(int argc, char **argv)
 			break;
 		}
 		if (jk_set(j, db, &k, v.data, v.len) != 0) {
-			warnx("%s:%zu: %s", name, lineno, jk_err(j)->msg);
+			cli_warn("%s:%zu: %s", name, lineno, jk_err(j)->msg);
 			rc = EX_ERR;
 			break;
 		}
@@ -535,7 +523,7 @@ cmd_zload(int argc, char **argv)
 		printf("Loaded %zu nodes from %s\n", loaded, name);
 	else
 		fprintf(stderr, "%s: %zu nodes before line %zu were loaded; the rest were not\n",
-		    prog, loaded - loaded % 1000, lineno);
+		    cli_prog(), loaded - loaded % 1000, lineno);
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -630,13 +618,13 @@ exec_line(struct jk *j, struct jk_db *db, char *line, size_t len, const char *na
 	}
 	buf_release(&v);
 	if (rc != 0) {
-		warnx("%s:%zu: %s", name, lineno, jk_err(j)->msg);
+		cli_warn("%s:%zu: %s", name, lineno, jk_err(j)->msg);
 		return -1;
 	}
 	return 0;
 bad:
 	buf_release(&v);
-	warnx("%s:%zu: %s", name, lineno, err.msg);
+	cli_warn("%s:%zu: %s", name, lineno, err.msg);
 	return -1;
 }
 
@@ -671,7 +659,7 @@ cmd_exec(int argc, char **argv)
 		}
 	}
 	if (jk_tlevel(j) > 0) {
-		warnx("%s: transaction left open at %s; rolled back", name,
+		cli_warn("%s: transaction left open at %s; rolled back", name,
 		    rc == EX_OK ? "the end of input" : "the error");
 		jk_trollback(j);
 		rc = EX_ERR;
@@ -775,18 +763,18 @@ commit_log_write(const char *file, const struct buf *b)
 		return EX_OK;
 	fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		warnx("cannot open commit log '%s': %s", file, strerror(errno));
+		cli_warn("cannot open commit log '%s': %s", file, strerror(errno));
 		return EX_ERR;
 	}
 	while (off < b->len && (w = write(fd, b->data + off, b->len - off)) > 0)
 		off += (size_t)w;
 	if (off < b->len) {
-		warnx("cannot write commit log '%s': %s", file, w < 0 ? strerror(errno) : "short write");
+		cli_warn("cannot write commit log '%s': %s", file, w < 0 ? strerror(errno) : "short write");
 		close(fd);
 		return EX_ERR;
 	}
 	if (close(fd) != 0) {
-		warnx("cannot write commit log '%s': %s", file, strerror(errno));
+		cli_warn("cannot write commit log '%s': %s", file, strerror(errno));
 		return EX_ERR;
 	}
 	return EX_OK;
@@ -799,7 +787,7 @@ log_put(struct load_log *lg, const char *what)
 		return 0;
 	if (buf_adds(&lg->unit, what) != 0 ||
 	    write(lg->fd, lg->unit.data, lg->unit.len) != (ssize_t)lg->unit.len) {
-		warnx("cannot write the load log: %s", strerror(errno));
+		cli_warn("cannot write the load log: %s", strerror(errno));
 		return -1;
 	}
 	buf_reset(&lg->unit);
@@ -851,7 +839,7 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 				c--;
 			}
 			if (load_key(&k, o->global, 1 + rnd(&s) % o->k) != 0) {
-				warnx("cannot make a key of ^%s", o->global);
+				cli_warn("cannot make a key of ^%s", o->global);
 				return EX_ERR;
 			}
 			log_upd(lg, 'S', &k, val, vn);
@@ -899,7 +887,7 @@ load_one(struct jk *j, struct jk_db *db, const struct load_opt *o, uint64_t coun
 		res->commits++;
 		if (lg->times != NULL &&
 		    buf_addf(lg->times, "%ld\t%" PRIu64 "\n", (long)getpid(), jrn_now_us()) != 0) {
-			warnx("out of memory for the commit log");
+			cli_warn("out of memory for the commit log");
 			return EX_ERR;
 		}
 	}
@@ -925,7 +913,7 @@ load_proc(struct jk *j, const struct load_opt *o, uint64_t n, uint64_t count, ui
 		po.global = global;
 		snprintf(path, sizeof path, "%s/load.%" PRIu64, o->log, n);
 		if ((lg.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)) < 0) {
-			warnx("cannot open the load log '%s': %s", path, strerror(errno));
+			cli_warn("cannot open the load log '%s': %s", path, strerror(errno));
 			return EX_ERR;
 		}
 	}
@@ -958,7 +946,7 @@ num_arg(const char *opt, const char *s)
 	errno = 0;
 	v = strtoull(s, &e, 10);
 	if (errno != 0 || *e != '\0' || *s == '-' || *s == '\0') {
-		warnx("%s needs a number, not '%s'", opt, s);
+		cli_warn("%s needs a number, not '%s'", opt, s);
 		exit(EX_USAGE);
 	}
 	return v;
@@ -1001,7 +989,7 @@ cmd_load(int argc, char **argv)
 		case 'g':
 			o.global = optarg[0] == '^' ? optarg + 1 : optarg;
 			if (!gref_name_valid(o.global, strlen(o.global))) {
-				warnx("bad global name '%s'", optarg);
+				cli_warn("bad global name '%s'", optarg);
 				return EX_USAGE;
 			}
 			break;
@@ -1034,12 +1022,12 @@ cmd_load(int argc, char **argv)
 		jk_close(j);
 	} else {
 		if (pipe(fds) != 0) {
-			warnx("cannot make a pipe: %s", strerror(errno));
+			cli_warn("cannot make a pipe: %s", strerror(errno));
 			return EX_ERR;
 		}
 		pids = calloc(o.p, sizeof *pids);
 		if (pids == NULL) {
-			warnx("out of memory");
+			cli_warn("out of memory");
 			return EX_ERR;
 		}
 		load_npids = o.p;
@@ -1047,7 +1035,7 @@ cmd_load(int argc, char **argv)
 		for (i = 0; i < o.p && !load_stop; i++) {
 			pids[i] = fork();
 			if (pids[i] < 0) {
-				warnx("cannot start process %" PRIu64 ": %s", i + 1, strerror(errno));
+				cli_warn("cannot start process %" PRIu64 ": %s", i + 1, strerror(errno));
 				rc = EX_ERR;
 				break;
 			}
@@ -1289,7 +1277,7 @@ cmd_verify(int argc, char **argv)
 		} else if (r == JK_ETORN || r == JK_ECORRUPT) {
 			printf("%s: %" PRIu64 " records, %" PRIu64 " bytes, valid up to offset %" PRIu64 "\n",
 			    argv[i], v.records, v.bytes, v.valid_end);
-			warnx("%s", err.msg);
+			cli_warn("%s", err.msg);
 			if (rc == EX_OK)
 				rc = EX_DAMAGED;
 		} else {
@@ -1338,6 +1326,7 @@ main(int argc, char **argv)
 	const char *cmd;
 	int c;
 
+	cli_set_prog("jrnkit");
 	signal(SIGPIPE, SIG_DFL);
 	while ((c = getopt(argc, argv, "+I:d:h")) != -1) {
 		switch (c) {
@@ -1375,7 +1364,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "read") == 0) return cmd_read(argc, argv, opt_inst, opt_db);
 	if (strcmp(cmd, "import-gtm") == 0) return cmd_import_gtm(argc, argv, opt_inst, opt_db);
 	if (bkpcmd_is(cmd)) return bkpcmd_run(inst_dir(), argc, argv);
-	warnx("unknown command '%s'", cmd);
+	cli_warn("unknown command '%s'", cmd);
 	usage();
 	return EX_USAGE;
 }
