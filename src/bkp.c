@@ -106,22 +106,20 @@ nomem(struct jk_err *err)
 
 /* ---- the gate -------------------------------------------------------------------- */
 
+/* Whether another open file holds a write lock on byte of fd: 1 yes, 0 no, -1 with errno. */
 static int
-ofd(int fd, int cmd, short type, off_t byte)
+write_locked(int fd, off_t byte)
 {
 	struct flock fl;
 
 	memset(&fl, 0, sizeof fl);
-	fl.l_type = type;
+	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = byte;
 	fl.l_len = 1;
-	for (;;) {
-		if (fcntl(fd, cmd, &fl) == 0)
-			return cmd == F_OFD_GETLK ? fl.l_type != F_UNLCK : 0;
-		if (errno != EINTR)
-			return -1;
-	}
+	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
 }
 
 int
@@ -167,7 +165,7 @@ gate_release(struct bkp_gate *g)
 	__atomic_store_n(&g->w->token, 0, __ATOMIC_SEQ_CST);
 	g->w->pid = 0;
 	g->w->kind = 0;
-	ofd(g->fd, F_OFD_SETLK, F_UNLCK, LOCK_WRITES);
+	jk_lock_byte(g->fd, LOCK_WRITES, F_UNLCK, false);
 	g->held = false;
 }
 
@@ -205,7 +203,7 @@ bkp_gate_wait(struct bkp_gate *g, unsigned ms, struct jk_err *err)
 		tok = __atomic_load_n(&g->w->token, __ATOMIC_ACQUIRE);
 		if (tok == 0 || g->held)
 			return 0;
-		held = ofd(g->fd, F_OFD_GETLK, F_WRLCK, LOCK_WRITES);
+		held = write_locked(g->fd, LOCK_WRITES);
 		if (held < 0)
 			return jk_errno(err, errno, "cannot test the lock of '%s'", g->path);
 		if (held == 0) {
@@ -231,7 +229,7 @@ gate_hold(struct bkp_gate *g, enum bkp_holder kind, unsigned ms, struct jk_err *
 
 	if (g->held)
 		return jk_errf(err, JK_ESTATE, "writes are already locked by this process");
-	while (ofd(g->fd, F_OFD_SETLK, F_WRLCK, LOCK_WRITES) != 0) {
+	while (jk_lock_byte(g->fd, LOCK_WRITES, F_WRLCK, false) != 0) {
 		if (errno != EAGAIN && errno != EACCES)
 			return jk_errno(err, errno, "cannot lock '%s'", g->path);
 		if (now_us() - start >= (uint64_t)ms * 1000)
@@ -258,7 +256,7 @@ bkp_locked(const char *dir, struct bkp_lock_state *st, struct jk_err *err)
 	memset(st, 0, sizeof *st);
 	if ((rc = bkp_gate_open(dir, &g, err)) != 0)
 		return rc;
-	held = ofd(g->fd, F_OFD_GETLK, F_WRLCK, LOCK_WRITES);
+	held = write_locked(g->fd, LOCK_WRITES);
 	if (held < 0) {
 		rc = jk_errno(err, errno, "cannot test the lock of '%s'", g->path);
 	} else if (held > 0) {
@@ -650,20 +648,14 @@ history_append(struct jk *j, const struct bkp_entry *e, struct jk_err *err)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	struct bkp_gate *g = jk_gate(j);
-	struct flock fl;
 	int rc;
 
 	if (g == NULL) {
 		*err = *jk_err(j);
 		return err->code;
 	}
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_WRLCK;
-	fl.l_start = LOCK_HISTORY;
-	fl.l_len = 1;
-	while (fcntl(g->fd, F_OFD_SETLKW, &fl) != 0)
-		if (errno != EINTR)
-			return jk_errno(err, errno, "cannot lock '%s'", g->path);
+	if (jk_lock_byte(g->fd, LOCK_HISTORY, F_WRLCK, true) != 0)
+		return jk_errno(err, errno, "cannot lock '%s'", g->path);
 	if (buf_addf(&path, "%s%s", jk_dir(j), BKP_HISTORY) != 0) {
 		rc = nomem(err);
 		goto out;
@@ -679,8 +671,7 @@ history_append(struct jk *j, const struct bkp_entry *e, struct jk_err *err)
 	if (rc == 0 && (rc = format_line(e, &text, err)) == 0)
 		rc = jk_write_file_atomic(buf_str(&path), text.data, text.len, err);
 out:
-	fl.l_type = F_UNLCK;
-	fcntl(g->fd, F_OFD_SETLK, &fl);
+	jk_lock_byte(g->fd, LOCK_HISTORY, F_UNLCK, false);
 	buf_release(&path);
 	buf_release(&text);
 	return rc;

@@ -87,24 +87,6 @@ nomem(struct jk_err *err)
 }
 
 static int
-ofd_lock(int fd, int byte, int type)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = (short)type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = byte;
-	fl.l_len = 1;
-	for (;;) {
-		if (fcntl(fd, F_OFD_SETLKW, &fl) == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-static int
 path_in(char *out, size_t outsz, const char *dir, const char *name, struct jk_err *err)
 {
 	size_t dl = strlen(dir);
@@ -275,7 +257,7 @@ clu_join(const char *dir, const char *inst, int csn, struct jk_err *err)
 	if ((rc = clu_open(cdir, -1, &c, err)) != 0)
 		return rc;
 	/* The members file changes under the log lock: two joins at once do not both take a csn. */
-	if (ofd_lock(c->fd, LOCK_LOG, F_WRLCK) != 0) {
+	if (jk_lock_byte(c->fd, LOCK_LOG, F_WRLCK, true) != 0) {
 		rc = jk_errno(err, errno, "cannot lock the cluster in '%s'", cdir);
 		goto out;
 	}
@@ -301,7 +283,7 @@ clu_join(const char *dir, const char *inst, int csn, struct jk_err *err)
 	conf.csn = csn;
 	rc = inst_conf_save(idir, &conf, err);
 out_unlock:
-	ofd_lock(c->fd, LOCK_LOG, F_UNLCK);
+	jk_lock_byte(c->fd, LOCK_LOG, F_UNLCK, true);
 out:
 	clu_members_free(m, n);
 	clu_close(c);
@@ -463,7 +445,7 @@ clu_lock(struct clu *c)
 
 	if (c->locked)
 		return jk_errf(&c->err, JK_ESTATE, "the cluster lock of %s is held already", c->dir);
-	if (ofd_lock(c->fd, LOCK_SEQ, F_WRLCK) != 0)
+	if (jk_lock_byte(c->fd, LOCK_SEQ, F_WRLCK, true) != 0)
 		return jk_errno(&c->err, errno, "cannot take the cluster lock of %s", c->dir);
 	c->locked = true;
 	if ((rc = hdr_load(c)) != 0) {
@@ -478,7 +460,7 @@ clu_unlock(struct clu *c)
 {
 	if (!c->locked)
 		return;
-	ofd_lock(c->fd, LOCK_SEQ, F_UNLCK);
+	jk_lock_byte(c->fd, LOCK_SEQ, F_UNLCK, true);
 	c->locked = false;
 }
 
@@ -655,10 +637,10 @@ clu_log_append(struct clu *c, int csn, const char *path)
 	if ((rc = path_in(p, sizeof p, c->dir, CLU_LOG_FILE, &c->err)) != 0)
 		return rc;
 	snprintf(line, sizeof line, "%d,%s", csn, path);
-	if (ofd_lock(c->fd, LOCK_LOG, F_WRLCK) != 0)
+	if (jk_lock_byte(c->fd, LOCK_LOG, F_WRLCK, true) != 0)
 		return jk_errno(&c->err, errno, "cannot lock %s", p);
 	rc = jk_append_line(p, line, &c->err);
-	ofd_lock(c->fd, LOCK_LOG, F_UNLCK);
+	jk_lock_byte(c->fd, LOCK_LOG, F_UNLCK, true);
 	return rc;
 }
 

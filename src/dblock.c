@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inst.h"
+
 struct lockent {
 	struct lockent *next;
 	char *path;		/* canonical database directory */
@@ -65,24 +67,6 @@ reg_init(void)
 }
 
 static int
-setlk(int fd, short type)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = 0;
-	fl.l_len = 1;
-	for (;;) {
-		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-static int
 refused(struct jk_err *err, const char *canon, bool exclusive)
 {
 	if (exclusive)
@@ -118,7 +102,7 @@ dblock_open(const char *canon, bool exclusive, struct dblock **out, struct jk_er
 			rc = jk_errno(err, errno, "cannot open '%s'", path);
 			goto out;
 		}
-		if (setlk(fd, exclusive ? F_WRLCK : F_RDLCK) != 0) {
+		if (jk_lock_byte(fd, 0, exclusive ? F_WRLCK : F_RDLCK, false) != 0) {
 			rc = errno == EAGAIN || errno == EACCES ? refused(err, canon, exclusive) :
 			    jk_errno(err, errno, "cannot lock '%s'", path);
 			close(fd);
@@ -134,7 +118,7 @@ dblock_open(const char *canon, bool exclusive, struct dblock **out, struct jk_er
 		e->fd = fd;
 		e->next = reg;
 		reg = e;
-	} else if (exclusive && e->exclusive == 0 && setlk(e->fd, F_WRLCK) != 0) {
+	} else if (exclusive && e->exclusive == 0 && jk_lock_byte(e->fd, 0, F_WRLCK, false) != 0) {
 		/* A record lock that cannot be upgraded stays as it was. */
 		rc = errno == EAGAIN || errno == EACCES ? refused(err, canon, true) :
 		    jk_errno(err, errno, "cannot lock %s%s", canon, DBLOCK_FILE);
@@ -178,7 +162,7 @@ dblock_close(struct dblock *l)
 		free(e->path);
 		free(e);
 	} else if (e->exclusive == 0 && l->exclusive && e->fd >= 0) {
-		setlk(e->fd, F_RDLCK);	/* back to shared, in place */
+		jk_lock_byte(e->fd, 0, F_RDLCK, false);	/* back to shared, in place */
 	}
 	pthread_mutex_unlock(&reg_mu);
 	free(l);

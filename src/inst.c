@@ -1205,3 +1205,21 @@ jk_read_file(const char *path, struct buf *b, struct jk_err *err)
 {
 	return read_file(path, b, err);
 }
+
+int
+jk_lock_byte(int fd, long byte, short type, bool wait)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = byte;
+	fl.l_len = 1;
+	for (;;) {
+		if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}

@@ -117,5 +117,13 @@ int jk_read_file(const char *path, struct buf *b, struct jk_err *err);
 int jk_mkdir_p(const char *dir, struct jk_err *err);
 /* fsync a directory (a file system that cannot is taken as having nothing to sync). */
 int jk_fsync_dir(const char *dir, struct jk_err *err);
+/*
+ * An open-file-description lock (F_OFD_SETLK, or F_OFD_SETLKW with wait)
+ * of type F_RDLCK, F_WRLCK or F_UNLCK on byte byte of fd; an interrupted
+ * wait is retried.  0, or -1 with errno (EAGAIN or EACCES: held
+ * elsewhere).  The lock belongs to the open file, so it goes with its last
+ * descriptor: with its holder, however it dies.
+ */
+int jk_lock_byte(int fd, long byte, short type, bool wait);
 
 #endif

@@ -66,23 +66,6 @@ state_path(char *out, size_t n, const char *inst, const char *name)
 }
 
 static int
-lk(int fd, short type, bool wait)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_len = 1;
-	for (;;) {
-		if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-static int
 open_lock(const char *inst, int *fd, struct jk_err *err)
 {
 	char path[PATH_MAX + 64];
@@ -200,14 +183,14 @@ rcv_session_open(struct jk *j, struct rcv_session **out, struct jk_err *err)
 		return rc;
 	}
 	for (;;) {
-		if (lk(s->fd, F_WRLCK, false) == 0) {
+		if (jk_lock_byte(s->fd, 0, F_WRLCK, false) == 0) {
 			/* Nobody else has the instance open. */
 			if (rcv_running(s->inst) && !rcv_errors_pending(s->inst)) {
 				rcv_report_init(&rep);
 				rc = rcv_run(s->inst, "crash", &rep, err);
 				rcv_report_release(&rep);
 			}
-			if (rc == 0 && lk(s->fd, F_RDLCK, true) != 0)
+			if (rc == 0 && jk_lock_byte(s->fd, 0, F_RDLCK, true) != 0)
 				rc = jk_errno(err, errno, "cannot lock %s%s", s->inst, RCV_LOCK);
 			break;
 		}
@@ -215,10 +198,10 @@ rcv_session_open(struct jk *j, struct rcv_session **out, struct jk_err *err)
 			rc = jk_errno(err, errno, "cannot lock %s%s", s->inst, RCV_LOCK);
 			break;
 		}
-		if (lk(s->fd, F_RDLCK, false) == 0)
+		if (jk_lock_byte(s->fd, 0, F_RDLCK, false) == 0)
 			break;
 		/* Held exclusively: a recovery or a shutdown.  Wait for its end, then look again. */
-		if (lk(s->fd, F_RDLCK, true) != 0 || lk(s->fd, F_UNLCK, true) != 0) {
+		if (jk_lock_byte(s->fd, 0, F_RDLCK, true) != 0 || jk_lock_byte(s->fd, 0, F_UNLCK, true) != 0) {
 			rc = jk_errno(err, errno, "cannot lock %s%s", s->inst, RCV_LOCK);
 			break;
 		}
@@ -276,7 +259,7 @@ rcv_session_close(struct rcv_session *s, struct jk *j)
 {
 	if (s == NULL)
 		return;
-	if (lk(s->fd, F_WRLCK, false) == 0 && rcv_running(s->inst) && !rcv_errors_pending(s->inst))
+	if (jk_lock_byte(s->fd, 0, F_WRLCK, false) == 0 && rcv_running(s->inst) && !rcv_errors_pending(s->inst))
 		shutdown_clean(j);
 	close(s->fd);
 	free(s);
@@ -289,7 +272,7 @@ rcv_exclusive(const char *inst, int *fd, struct jk_err *err)
 
 	if ((rc = open_lock(inst, fd, err)) != 0)
 		return rc;
-	if (lk(*fd, F_WRLCK, false) != 0) {
+	if (jk_lock_byte(*fd, 0, F_WRLCK, false) != 0) {
 		int e = errno;
 
 		close(*fd);

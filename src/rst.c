@@ -1517,16 +1517,11 @@ static int
 lock_instance(struct eng *e)
 {
 	char path[4200];
-	struct flock fl;
 
 	snprintf(path, sizeof path, "%sstate/restore.lock", e->p->inst);
 	if ((e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
 		return jk_errno(&e->res->err, errno, "cannot open '%s'", path);
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_len = 1;
-	if (fcntl(e->lock_fd, F_OFD_SETLK, &fl) != 0) {
+	if (jk_lock_byte(e->lock_fd, 0, F_WRLCK, false) != 0) {
 		if (errno == EAGAIN || errno == EACCES)
 			return jk_errf(&e->res->err, JK_ELOCKED,
 			    "another restore is running in %s", e->p->inst);

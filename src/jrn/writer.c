@@ -168,24 +168,6 @@ random_u64(void)
 
 /* ---- locks -------------------------------------------------------------- */
 
-static int
-ofd_lock(int fd, int byte, int type, bool wait)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = (short)type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = byte;
-	fl.l_len = 1;
-	for (;;) {
-		if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
 /* ---- small I/O helpers ----------------------------------------------------- */
 
 static int
@@ -700,7 +682,7 @@ lock_state(struct jrn_writer *w, uint64_t *redo_from, bool may_switch)
 
 	*redo_from = UINT64_MAX;
 	__atomic_add_fetch(&s->inflight, 1, __ATOMIC_ACQ_REL);
-	if (ofd_lock(w->shm_fd, LOCK_JOURNAL, F_WRLCK, true) != 0) {
+	if (jk_lock_byte(w->shm_fd, LOCK_JOURNAL, F_WRLCK, true) != 0) {
 		__atomic_sub_fetch(&s->inflight, 1, __ATOMIC_ACQ_REL);
 		return jk_errno(&w->err, errno, "cannot take the journal lock of '%s'", w->dir);
 	}
@@ -764,7 +746,7 @@ jrn_writer_unlock(struct jrn_writer *w)
 {
 	if (!w->locked)
 		return;
-	ofd_lock(w->shm_fd, LOCK_JOURNAL, F_UNLCK, true);
+	jk_lock_byte(w->shm_fd, LOCK_JOURNAL, F_UNLCK, true);
 	w->locked = false;
 	/* A count left high by a process that died only makes syncs wait their bound. */
 	if (__atomic_load_n(&w->shm->inflight, __ATOMIC_ACQUIRE) > 0)
@@ -946,9 +928,9 @@ sync_thread(void *arg)
 			continue;
 		pthread_mutex_unlock(&w->mu);
 		/* Someone else syncing is as good: skip this round rather than queue. */
-		if (ofd_lock(w->shm_fd, LOCK_SYNC, F_WRLCK, false) == 0) {
+		if (jk_lock_byte(w->shm_fd, LOCK_SYNC, F_WRLCK, false) == 0) {
 			sync_now(w);
-			ofd_lock(w->shm_fd, LOCK_SYNC, F_UNLCK, true);
+			jk_lock_byte(w->shm_fd, LOCK_SYNC, F_UNLCK, true);
 		}
 		pthread_mutex_lock(&w->mu);
 	}
@@ -1013,13 +995,13 @@ jrn_writer_sync(struct jrn_writer *w, bool force)
 	while (!covered(w)) {
 		uint32_t seq = __atomic_load_n(&w->shm->sync_seq, __ATOMIC_ACQUIRE);
 
-		if (ofd_lock(w->shm_fd, LOCK_SYNC, F_WRLCK, false) == 0) {
+		if (jk_lock_byte(w->shm_fd, LOCK_SYNC, F_WRLCK, false) == 0) {
 			if (!covered(w)) {
 				gather(w);
 				rc = sync_now(w);
 			}
 			__atomic_add_fetch(&w->shm->sync_seq, 1, __ATOMIC_ACQ_REL);
-			ofd_lock(w->shm_fd, LOCK_SYNC, F_UNLCK, true);
+			jk_lock_byte(w->shm_fd, LOCK_SYNC, F_UNLCK, true);
 			futex_wake_all(&w->shm->sync_seq);
 			if (rc != 0)
 				return rc;
